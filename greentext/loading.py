@@ -1,0 +1,190 @@
+"""Loading a causal LM checkpoint: a local Hugging Face directory or a hub id, once per process.
+
+The device is chosen automatically (CUDA, then Apple MPS, then CPU) unless given; weights are bf16 on
+GPUs that support it (fp16 otherwise) and fp32 on the CPU. Generation uses PyTorch's fast attention
+kernel (sdpa); the attention view gets eager attention from a twin that shares the same weights.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "assets" / "model"
+MODEL_ENV = "GREENTEXT_MODEL"
+
+
+class ModelLoadError(RuntimeError):
+    """A model that could not be loaded; the message is one line naming the model and what to do."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the model panel shows."""
+
+    name: str
+    parameters: int
+    layers: int
+    heads: int
+    hidden: int
+    context: int
+    vocab_size: int
+    device: str
+    dtype: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class LoadedModel:
+    model: torch.nn.Module
+    tokenizer: object
+    info: ModelInfo
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+
+def default_model() -> str:
+    """The model to load when none is named: $GREENTEXT_MODEL, else the bundled model in assets/model."""
+    return os.environ.get(MODEL_ENV) or str(BUNDLED_MODEL)
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    """`device` if given ("cpu", "cuda", "cuda:1", "mps"), else CUDA, then Apple MPS, then CPU."""
+    if device and device != "auto":
+        try:
+            chosen = torch.device(device)
+        except (RuntimeError, ValueError):
+            raise ModelLoadError(f"Unknown device '{device}': use auto, cpu, cuda or mps.") from None
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise ModelLoadError(f"Device '{device}' asked for, but no CUDA GPU is available: use --device cpu.")
+        if chosen.type == "mps" and not torch.backends.mps.is_available():
+            raise ModelLoadError(f"Device '{device}' asked for, but Apple MPS is not available: use --device cpu.")
+        return chosen
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def pick_dtype(device: torch.device, dtype: str | torch.dtype | None = None) -> torch.dtype:
+    """`dtype` if given, else bf16 on GPUs that support it, fp16 on other GPUs, fp32 on the CPU."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    names = {"float32": torch.float32, "fp32": torch.float32, "float16": torch.float16, "fp16": torch.float16,
+             "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
+    if dtype and dtype != "auto":
+        if dtype not in names:
+            raise ModelLoadError(f"Unknown dtype '{dtype}': use auto, float32, float16 or bfloat16.")
+        return names[dtype]
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "mps":
+        return torch.float16
+    return torch.float32
+
+
+_cache: dict[tuple, LoadedModel] = {}
+_lock = threading.Lock()
+
+
+def load_model(name: str | os.PathLike | None = None, device: str | None = None,
+               dtype: str | torch.dtype | None = None) -> LoadedModel:
+    """Load a checkpoint (local directory or hub id) with its tokenizer; the same arguments load once.
+
+    Raises ModelLoadError with a one-line message for a missing path, a corrupt file or an
+    unreachable hub.
+    """
+    name = str(name) if name else default_model()
+    target = pick_device(device)
+    key = (name, str(target), str(pick_dtype(target, dtype)))
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _load(name, target, pick_dtype(target, dtype))
+        return _cache[key]
+
+
+def _looks_local(name: str) -> bool:
+    return os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name) or name.count("/") > 1
+
+
+def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a one-second load needs no progress bar in the server log
+
+    local = _looks_local(name)
+    path = os.path.expanduser(name) if local else name
+    if local and not os.path.isdir(path):
+        hint = " Run `python -m greentext.train --preset bundled` to rebuild it." if Path(path) == BUNDLED_MODEL else ""
+        raise ModelLoadError(f"Model '{name}' not found: no such directory.{hint} "
+                             f"Use --model with a checkpoint directory or a hub id.")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+    except Exception as err:  # transformers raises OSError, ValueError, safetensors errors, HTTP errors…
+        raise ModelLoadError(_explain(name, local, err)) from err
+    model.to(device).eval()
+    model.requires_grad_(False)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    cfg = model.config
+    info = ModelInfo(
+        name=name if not local or Path(path) != BUNDLED_MODEL else "greentext-tiny (bundled)",
+        parameters=model.num_parameters(),
+        layers=_config_value(cfg, "num_hidden_layers", "n_layer"),
+        heads=_config_value(cfg, "num_attention_heads", "n_head"),
+        hidden=_config_value(cfg, "hidden_size", "n_embd"),
+        context=_config_value(cfg, "max_position_embeddings", "n_positions"),
+        vocab_size=cfg.vocab_size,
+        device=str(device),
+        dtype=str(dtype).removeprefix("torch."),
+    )
+    return LoadedModel(model, tokenizer, info)
+
+
+def _config_value(cfg, *names) -> int:
+    for n in names:
+        value = getattr(cfg, n, None)
+        if value is not None:
+            return int(value)
+    raise ModelLoadError(f"The model config has none of {names}: only GPT-2-like causal LMs are supported.")
+
+
+def _explain(name: str, local: bool, err: Exception) -> str:
+    text = " ".join(str(err).split())[:300]
+    lowered = text.lower()
+    if not local and any(w in lowered for w in ("connect", "offline", "resolve", "network", "timed out", "couldn't")):
+        return (f"Model '{name}' could not be fetched from the Hugging Face hub (unreachable or offline). "
+                f"Run without --model to use the bundled model, or pass a local checkpoint directory.")
+    if not local:
+        return (f"Model '{name}' could not be loaded from the Hugging Face hub: {text}. "
+                f"Check the id, or run without --model to use the bundled model.")
+    return (f"Model '{name}' could not be loaded (missing or corrupt checkpoint files): {text}. "
+            f"Re-create the checkpoint, or run without --model to use the bundled model.")
+
+
+def eager_twin(model: torch.nn.Module) -> torch.nn.Module:
+    """The same model with eager attention, sharing every weight (no copy), for attention weights.
+
+    With PyTorch's sdpa kernel `output_attentions=True` returns no weights; switching the shared model
+    to eager would slow every user's generation, so the attention view gets this twin instead.
+    """
+    import copy
+
+    config = copy.deepcopy(model.config)
+    config._attn_implementation = "eager"
+    with torch.device("meta"):
+        twin = type(model)(config)
+    twin.load_state_dict(model.state_dict(), assign=True, strict=False)
+    twin.tie_weights()
+    return twin.eval()

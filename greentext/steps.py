@@ -1,0 +1,116 @@
+"""Step records: what the model saw and how the next token was chosen, for the Probabilities tab.
+
+For each generated token we keep the top-N candidates with their probability at every stage of
+temperature → top-k → top-p, the token that was chosen, the mass of the tokens not listed and the
+entropy. Everything is computed on the device in one pass and copied to the host once per step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from .sampling import Stages
+from .tokens import TokenText
+
+LN2 = math.log(2)
+
+
+@dataclass
+class Candidate:
+    rank: int  # 1 = highest logit
+    id: int
+    token: str  # visible form: "·be", "↵"
+    raw: str  # the text itself: " be", "\n"
+    logit: float
+    p_raw: float  # softmax(logits): the model's own probability (T = 1)
+    p_temperature: float  # softmax(logits / T)
+    p_final: float  # after top-k and top-p, renormalised over the kept tokens: what is sampled from
+    cumulative: float  # mass (after temperature and top-k) of ranks 1..rank; top-p keeps until it reaches top_p
+    kept: bool
+    cut_by: str | None  # None, "top_k", "top_p" or "greedy"
+
+
+@dataclass
+class Chosen:
+    id: int
+    token: str
+    raw: str
+    rank: int
+    p_raw: float
+    p_final: float
+    how: str  # "sampled", "greedy" or "picked"
+
+
+@dataclass
+class Step:
+    """One position: the context so far, the candidates for the next token and the one chosen."""
+
+    index: int  # 0 for the first generated token
+    context: str  # the text the model saw (prompt + tokens so far)
+    context_tokens: int
+    candidates: list[Candidate]
+    chosen: Chosen | None  # None while the presenter has not chosen yet
+    p_other: float  # p_raw mass of all tokens not listed
+    p_other_final: float  # p_final mass of all tokens not listed
+    entropy: float  # bits, of the model's own distribution (T = 1)
+    entropy_final: float  # bits, of the distribution sampled from
+    kept_count: int  # how many tokens survive the filters
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _entropy_bits(p: torch.Tensor) -> torch.Tensor:
+    return torch.special.entr(p).sum(-1) / LN2
+
+
+def build_step(stages: Stages, greedy: bool, top_n: int, text: TokenText, *, index: int, context: str,
+               context_tokens: int, chosen_id: int | None = None, how: str = "sampled") -> Step:
+    """The record of one step from its stages (each of shape (1, vocab)); `chosen_id` None = not chosen yet."""
+    logits = stages.logits[0]
+    p_raw = logits.softmax(-1)
+    if greedy:  # the limit T → 0: all mass on the best token, nothing sampled
+        best = torch.argmax(logits)
+        p_temp = torch.zeros_like(p_raw).index_fill_(0, best.view(1), 1.0)
+        p_k = p_final = p_temp
+    else:
+        p_temp = stages.temperature[0].softmax(-1)
+        p_k = stages.top_k[0].softmax(-1)
+        p_final = stages.final[0].softmax(-1)
+    top_n = min(top_n, logits.numel())
+    top_logits, ids = torch.topk(logits, top_n)
+    cut_k = torch.isinf(stages.top_k[0][ids])
+    kept = p_final[ids] > 0
+    rows = torch.stack([
+        ids.to(torch.float64), top_logits.double(), p_raw[ids].double(), p_temp[ids].double(),
+        p_final[ids].double(), p_k[ids].double().cumsum(0), kept.double(), cut_k.double()])
+    scalars = torch.stack([
+        (1 - p_raw[ids].double().sum()), (1 - p_final[ids].double().sum()), _entropy_bits(p_raw).double(),
+        _entropy_bits(p_final).double(), (p_final > 0).sum().double()])
+    chosen_vals = None
+    if chosen_id is not None:
+        chosen_vals = torch.stack([(logits > logits[chosen_id]).sum().double() + 1,
+                                   p_raw[chosen_id].double(), p_final[chosen_id].double()])
+    # One copy to the host per step.
+    host = torch.cat([rows.flatten(), scalars] + ([chosen_vals] if chosen_vals is not None else [])).tolist()
+    cols = [host[i * top_n:(i + 1) * top_n] for i in range(8)]
+    s = host[8 * top_n: 8 * top_n + 5]
+    candidates = []
+    for r in range(top_n):
+        tid = int(cols[0][r])
+        tok = text.token(tid)
+        is_kept = cols[6][r] > 0
+        cut_by = None if is_kept else ("greedy" if greedy else "top_k" if cols[7][r] > 0 else "top_p")
+        candidates.append(Candidate(r + 1, tid, tok.token, tok.raw, cols[1][r], cols[2][r], cols[3][r],
+                                    cols[4][r], min(cols[5][r], 1.0), is_kept, cut_by))
+    chosen = None
+    if chosen_id is not None:
+        c = host[8 * top_n + 5:]
+        tok = text.token(chosen_id)
+        chosen = Chosen(int(chosen_id), tok.token, tok.raw, int(c[0]), c[1], c[2], how)
+    return Step(index, context, context_tokens, candidates, chosen, max(s[0], 0.0), max(s[1], 0.0),
+                s[2], s[3], int(s[4]))

@@ -1,0 +1,75 @@
+"""Loading checkpoints: device and dtype, model facts, load-once, and one-line errors."""
+
+import pytest
+import torch
+
+from greentext.loading import ModelLoadError, eager_twin, load_model, pick_device, pick_dtype
+
+
+def test_model_facts(tiny_path):
+    loaded = load_model(str(tiny_path), device="cpu")
+    info = loaded.info
+    assert (info.layers, info.heads, info.hidden, info.context, info.vocab_size) == (2, 2, 32, 128, 50257)
+    assert info.parameters == sum(p.numel() for p in loaded.model.parameters())
+    assert info.device == "cpu" and info.dtype == "float32"
+    assert loaded.model.config._attn_implementation == "sdpa"  # the fast kernel for generation
+    assert set(info.as_dict()) >= {"name", "parameters", "layers", "heads", "context", "vocab_size", "device", "dtype"}
+
+
+def test_loads_once_per_process(tiny_path):
+    assert load_model(str(tiny_path), device="cpu") is load_model(str(tiny_path), device="cpu")
+
+
+def test_device_and_dtype_choice():
+    assert pick_device("cpu") == torch.device("cpu")
+    assert pick_device(None).type in {"cuda", "mps", "cpu"}
+    assert pick_dtype(torch.device("cpu")) == torch.float32
+    assert pick_dtype(torch.device("cpu"), "bf16") == torch.bfloat16
+    with pytest.raises(ModelLoadError, match="Unknown dtype 'float8'"):
+        pick_dtype(torch.device("cpu"), "float8")
+    with pytest.raises(ModelLoadError, match="Unknown device"):
+        pick_device("toaster")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelLoadError, match="no CUDA GPU is available: use --device cpu"):
+            pick_device("cuda")
+
+
+def test_missing_path_is_one_line(tmp_path):
+    with pytest.raises(ModelLoadError) as err:
+        load_model(str(tmp_path / "nope"), device="cpu")
+    message = str(err.value)
+    assert "\n" not in message and "nope" in message and "not found" in message
+
+
+def test_corrupt_checkpoint_is_one_line(tmp_path, tiny_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_path, broken)
+    (broken / "model.safetensors").write_bytes(b"this is not a safetensors file")
+    with pytest.raises(ModelLoadError) as err:
+        load_model(str(broken), device="cpu")
+    message = str(err.value)
+    assert "\n" not in message and str(broken) in message and "corrupt" in message
+    assert "bundled model" in message
+
+
+def test_unreachable_hub_suggests_bundled_model(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # what a machine without the hub looks like, without waiting
+    with pytest.raises(ModelLoadError) as err:
+        load_model("someone/not-a-cached-model", device="cpu")
+    message = str(err.value)
+    assert "\n" not in message and "someone/not-a-cached-model" in message and "bundled model" in message
+
+
+def test_eager_twin_shares_weights_and_matches(tiny_path):
+    model = load_model(str(tiny_path), device="cpu").model
+    twin = eager_twin(model)
+    assert twin.config._attn_implementation == "eager"
+    assert model.config._attn_implementation == "sdpa"
+    assert twin.transformer.wte.weight.data_ptr() == model.transformer.wte.weight.data_ptr()
+    ids = torch.tensor([[29, 1350, 502, 198, 29]])
+    with torch.inference_mode():
+        assert torch.allclose(twin(ids).logits, model(ids).logits, atol=1e-5)
+        attentions = twin(ids, output_attentions=True).attentions
+    assert len(attentions) == 2 and attentions[0].shape == (1, 2, 5, 5)
