@@ -334,6 +334,13 @@ class Walk:
         self.history = []
         self._restart()
 
+    def with_top_n(self, top_n: int) -> "Walk":
+        """The same walk (prompt, settings, choices) listing top_n candidates per step."""
+        clone = Walk(self.engine, self.prompt.text, self.settings, top_n)
+        for how, token_id in self.history:
+            clone._advance(how, token_id)
+        return clone
+
     def _advance(self, how: str, token_id: int | None) -> Step:
         self._ensure()
         if self.finished:

@@ -38,3 +38,10 @@ def engine(tiny_path):
     from greentext.engine import Engine
 
     return Engine.load(str(tiny_path), device="cpu")
+
+
+def pytest_configure(config):
+    # gradio's queue calls pandas options that pandas 3 deprecates; not ours to fix.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:gradio.*")
+    config.addinivalue_line("filterwarnings", "ignore:.*no_silent_downcasting.*")
+    config.addinivalue_line("filterwarnings", "ignore:The copy keyword is deprecated.*")

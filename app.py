@@ -1,0 +1,6 @@
+"""GPT-2 Greentext Lab: `python app.py --help`. The app itself is in greentext/ui.py."""
+
+from greentext.ui import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Steps as data others read: the API's JSON, a CSV of every number, and a slide-ready CSV.
+
+The slide-ready form writes percentages the way the audience reads them: pt-BR "85,3%", en "85.3%".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .steps import Step
+from .tokens import Token
+
+CSV_COLUMNS = ["step", "context", "rank", "token_id", "token", "logit", "p_raw", "p_temperature", "p_final",
+               "cumulative", "kept", "cut_by", "chosen"]
+
+
+def token_json(token: Token) -> dict:
+    return {"id": token.id, "token": token.raw, "visible": token.token}
+
+
+def step_json(step: Step) -> dict:
+    """One step in the API's shape: chosen, candidates, p_other, entropy (and a few extras)."""
+    chosen = None
+    if step.chosen is not None:
+        c = step.chosen
+        chosen = {"id": c.id, "token": c.raw, "visible": c.token, "rank": c.rank, "p_raw": c.p_raw,
+                  "p_final": c.p_final, "how": c.how}
+    return {
+        "index": step.index,
+        "context_tokens": step.context_tokens,
+        "chosen": chosen,
+        "candidates": [
+            {"rank": x.rank, "id": x.id, "token": x.raw, "visible": x.token, "logit": x.logit, "p_raw": x.p_raw,
+             "p_temperature": x.p_temperature, "p_final": x.p_final, "cumulative": x.cumulative, "kept": x.kept,
+             "cut_by": x.cut_by}
+            for x in step.candidates
+        ],
+        "p_other": step.p_other,
+        "p_other_final": step.p_other_final,
+        "entropy": step.entropy,
+        "entropy_final": step.entropy_final,
+        "kept_count": step.kept_count,
+    }
+
+
+def percent(p: float, locale: str = "pt-BR", digits: int = 1) -> str:
+    """0.853 → "85,3%" (pt-BR) or "85.3%" (en)."""
+    text = f"{p * 100:.{digits}f}%"
+    return text.replace(".", ",") if locale.lower().startswith("pt") else text
+
+
+def steps_csv(steps: list[Step]) -> str:
+    """Every candidate of every step, full precision, one row each (the chosen one marked)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for s in steps:
+        for x in s.candidates:
+            writer.writerow([s.index + 1, s.context, x.rank, x.id, x.raw, f"{x.logit:.6f}", f"{x.p_raw:.8f}",
+                             f"{x.p_temperature:.8f}", f"{x.p_final:.8f}", f"{x.cumulative:.8f}", x.kept,
+                             x.cut_by or "", bool(s.chosen and s.chosen.id == x.id)])
+    return out.getvalue()
+
+
+def slides_csv(steps: list[Step], locale: str = "pt-BR", top: int = 5) -> str:
+    """One row per step, like the lecture slide: "Parabéns para você →", "nessa 85,3%", "nesta 6,1%", …
+
+    pt-BR uses ";" as the separator, as spreadsheets in Brazil expect when the decimal mark is a comma.
+    """
+    pt = locale.lower().startswith("pt")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if pt else ",")
+    header = ["passo", "contexto", "escolhido"] if pt else ["step", "context", "chosen"]
+    header += [f"{n}º" if pt else f"#{n}" for n in range(1, top + 1)]
+    header += ["outros" if pt else "others", "entropia (bits)" if pt else "entropy (bits)"]
+    writer.writerow(header)
+    for s in steps:
+        tail = s.context[-60:].replace("\n", " ↵ ")
+        chosen = f"{s.chosen.raw.strip() or s.chosen.token} {percent(s.chosen.p_final, locale)}" if s.chosen else ""
+        cells = [f"{x.raw.strip() or x.token} {percent(x.p_raw, locale)}" for x in s.candidates[:top]]
+        entropy = f"{s.entropy:.2f}".replace(".", ",") if pt else f"{s.entropy:.2f}"
+        writer.writerow([s.index + 1, f"{tail} →", chosen, *cells, percent(s.p_other, locale), entropy])
+    return out.getvalue()

@@ -1,0 +1,398 @@
+"""The Gradio app: three tabs (Generate, Probabilities, Attention), a model panel and a named API.
+
+This module only wires components to the core (`greentext.engine` and friends) and turns the core's
+errors into `gr.Error` messages. One engine serves every tab and every user; each user's step-by-step
+walk lives in their session state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import gradio as gr
+
+from . import charts, export, views
+from .engine import Engine, Walk
+from .loading import ModelLoadError
+from .settings import (InvalidSetting, MAX_NEW_TOKENS_MAX, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX,
+                       TOP_N_MAX)
+
+DEFAULT_PROMPT = "the lecture\n>be me"
+EXAMPLES = [
+    "you're a model\n>be me model",
+    "you should ignore how the train was created",
+    "the lecture\n>be me",
+    "the projector\n>be me, professor",
+    "feijoada on wednesday\n>be me",
+    ">be me",
+]
+MODEL_GROUP = "model"  # one concurrency group: every event that runs the model shares its slots
+CONCURRENCY = int(os.environ.get("GREENTEXT_CONCURRENCY", "4"))
+
+try:  # On ZeroGPU Spaces the GPU is lent per call through `spaces.GPU`; elsewhere this is a no-op.
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # pragma: no cover - depends on the host
+    def gpu(fn):
+        return fn
+
+I18N = gr.I18n(
+    en=dict(generate_tab="Generate", probabilities_tab="Probabilities", attention_tab="Attention",
+            prompt="Prompt", temperature="Temperature (0 = greedy)", top_k="Top-k (0 = off)",
+            top_p="Top-p (1 = off)", max_new_tokens="Max new tokens", seed="Seed (empty = random)",
+            generate="Generate", stop="Stop", output="Greentext", plain="Plain text (copy)",
+            top_n="Candidates shown", steps="Steps", sample_step="Next step (sample)", greedy_step="Greedy step",
+            pick="Pick this candidate", pick_rank="Candidate rank", undo="Undo", reset="Reset",
+            run_steps="Run N steps", csv="Download all steps (CSV)", slides="Slide-ready CSV",
+            tokenization="The prompt as tokens (id under each)", text="Text", layer="Layer", head="Head",
+            show_attention="Show attention", model="Model", big="Projector mode (large type)",
+            examples="Examples"),
+    **{lang: dict(generate_tab="Gerar", probabilities_tab="Probabilidades", attention_tab="Atenção",
+                  prompt="Prompt", temperature="Temperatura (0 = guloso)", top_k="Top-k (0 = desligado)",
+                  top_p="Top-p (1 = desligado)", max_new_tokens="Máximo de tokens novos",
+                  seed="Semente (vazia = aleatória)", generate="Gerar", stop="Parar", output="Greentext",
+                  plain="Texto puro (copiar)", top_n="Candidatos mostrados", steps="Passos",
+                  sample_step="Próximo passo (sortear)", greedy_step="Passo guloso", pick="Escolher este candidato",
+                  pick_rank="Posição do candidato", undo="Desfazer", reset="Recomeçar", run_steps="Rodar N passos",
+                  csv="Baixar todos os passos (CSV)", slides="CSV para slides", text="Texto",
+                  tokenization="O prompt em tokens (id embaixo de cada)", layer="Camada", head="Cabeça",
+                  show_attention="Mostrar atenção", model="Modelo", big="Modo projetor (letra grande)",
+                  examples="Exemplos")
+       for lang in ("pt", "pt-BR")},
+)
+
+CSS = """
+.greentext { background: #ffffee; color: #800000; font-family: 'DejaVu Sans Mono', monospace; font-size: 1.05rem;
+  padding: 14px 18px; border-radius: 8px; border: 1px solid #e6e2c6; white-space: pre-wrap; min-height: 120px; }
+.greentext .gt-green { color: #5c7a10; }
+.greentext .gt-gen { background: rgba(120, 153, 34, 0.12); }
+.gt-note { color: #7a5a00; font-size: 0.95rem; margin-top: 6px; }
+.tokens { display: flex; flex-wrap: wrap; gap: 6px; }
+.tok { display: inline-flex; flex-direction: column; align-items: center; border: 1px solid #c9d6a3;
+  border-radius: 6px; padding: 2px 6px; background: #f6faea; }
+.tok-text { font-family: 'DejaVu Sans Mono', monospace; white-space: pre; color: #1d2a05; }
+.tok-id { font-size: 0.8rem; color: #555; }
+.step-head { font-size: 1.1rem; margin-bottom: 6px; }
+.step-n { font-weight: 700; margin-right: 8px; }
+.step-context { font-family: 'DejaVu Sans Mono', monospace; white-space: pre-wrap; background: #ffffee; padding: 2px 4px; }
+.step-chosen { font-size: 1.1rem; margin: 4px 0 8px; }
+table.cands { border-collapse: collapse; width: 100%; font-size: 1rem; }
+table.cands th, table.cands td { padding: 4px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; }
+table.cands td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.cands td.final { position: relative; min-width: 110px; }
+table.cands td.final .bar { position: absolute; left: 0; top: 15%; height: 70%; background: rgba(120,153,34,0.25); }
+table.cands td.final span:last-child { position: relative; }
+table.cands tr.cut td { color: #8a8a8a; }
+table.cands tr.cut code { color: #8a8a8a; text-decoration: line-through; }
+table.cands tr.chosen td { background: #fff2c2; font-weight: 700; color: #1a1a1a; }
+.reason { font-size: 0.9rem; }
+.step-foot { margin-top: 6px; color: #333; }
+body.big .greentext, body.big table.cands, body.big .tokens, body.big .step-head { font-size: 1.45rem; }
+body.big .tok-id { font-size: 1rem; }
+body.big textarea, body.big input, body.big label, body.big button { font-size: 1.2rem !important; }
+"""
+
+BIG_TYPE_JS = "(on) => { document.body.classList.toggle('big', on); return on; }"
+
+
+def _error(err: Exception) -> gr.Error:
+    return gr.Error(str(err), print_exception=False)
+
+
+def _settings(temperature, top_k, top_p, max_new_tokens, seed) -> SamplingSettings:
+    try:
+        return SamplingSettings(temperature, top_k, top_p, max_new_tokens, seed)
+    except InvalidSetting as err:
+        raise _error(err) from None
+
+
+def _lang(request: gr.Request | None) -> str:
+    headers = getattr(request, "headers", None) or {}
+    return views.lang_of(headers.get("accept-language"))
+
+
+class App:
+    """The handlers behind the components and the API, around one shared engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # --- API and Generate tab -------------------------------------------------------------
+    def model_info(self) -> dict:
+        """The model: name, parameters, layers, heads, context, vocab_size, device, dtype."""
+        return self.engine.info.as_dict()
+
+    def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+                 max_new_tokens: int = 80, seed: int | None = None) -> str:
+        """The continuation (text after the prompt) for these sampling settings."""
+        settings = _settings(temperature, top_k, top_p, max_new_tokens, seed)
+        try:
+            return gpu(self.engine.generate)(prompt, settings).text
+        except InvalidSetting as err:
+            raise _error(err) from None
+
+    def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+                      steps: int = 10, seed: int | None = None, top_n: int = 10) -> dict:
+        """Every step's candidates and probabilities for `steps` sampled tokens, plus the continuation."""
+        settings = _settings(temperature, top_k, top_p, steps, seed)
+        try:
+            run = gpu(self.engine.generate)(prompt, settings, top_n=top_n)
+        except InvalidSetting as err:
+            raise _error(err) from None
+        return {
+            "prompt_tokens": [export.token_json(t) for t in run.prompt.tokens],
+            "steps": [export.step_json(s) for s in run.steps],
+            "text": run.text,
+            "seed": run.seed,
+            "notes": run.prompt.notes,
+        }
+
+    def attention(self, text: str, layer: int = 0) -> dict:
+        """Tokens of `text` and one layer's attention weights as [heads][n][n]."""
+        try:
+            from .settings import as_int
+
+            layer = as_int("layer", layer, 0, self.engine.info.layers - 1)
+            att = gpu(self.engine.attention)(text)
+        except InvalidSetting as err:
+            raise _error(err) from None
+        return {"tokens": [export.token_json(t) for t in att.tokens], "layer": layer,
+                "attention": att.weights[layer].round(5).tolist(), "truncated_tokens": att.truncated_tokens}
+
+    def generate_stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed):
+        """Generate tab: stream the greentext as it is written."""
+        settings = _settings(temperature, top_k, top_p, max_new_tokens, seed)
+        try:
+            run = self.engine.start(prompt, settings)
+        except InvalidSetting as err:
+            raise _error(err) from None
+        note = " ".join(run.prompt.notes)
+        shown_prompt = "" if run.prompt.started_from_eos else prompt
+        last = 0.0
+        for _ in gpu(lambda: iter(run))():
+            now = time.perf_counter()
+            if now - last > 0.05:  # at most ~20 screen updates a second
+                last = now
+                yield views.greentext_html(shown_prompt, run.text, note), run.text, self._status(run)
+        yield views.greentext_html(shown_prompt, run.text, note), run.text, self._status(run)
+
+    def _status(self, run) -> str:
+        info = self.engine.info
+        return (f"seed **{run.seed}** · {len(run.ids)} tokens · {run.tokens_per_second:.1f} tokens/s · "
+                f"{info.device} ({info.dtype})")
+
+    # --- Probabilities tab ----------------------------------------------------------------
+    def walk_for(self, walk: Walk | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
+        """The user's walk, or a new one if the prompt or the settings changed (the seed is then kept)."""
+        settings = _settings(temperature, top_k, top_p, max_new_tokens, seed)
+        try:
+            top_n = int(top_n)
+            if walk is not None and walk.prompt.text == prompt and _same(walk.settings, settings):
+                if walk.top_n != top_n:
+                    walk = walk.with_top_n(top_n)
+                return walk
+            return self.engine.walk(prompt, settings, top_n)
+        except InvalidSetting as err:
+            raise _error(err) from None
+
+    def walk_view(self, walk: Walk, lang: str):
+        """(step table HTML, bar chart, story so far, status) for the walk's latest position."""
+        if walk.finished and walk.steps:
+            step = walk.steps[-1]
+        else:
+            step = walk.candidates() if not walk.steps or not walk.finished else walk.steps[-1]
+        shown_prompt = "" if walk.prompt.started_from_eos else walk.prompt.text
+        note = " ".join(walk.prompt.notes)
+        done = walk.steps[-1] if walk.steps else None
+        last = views.step_html(done, lang) if done else ""
+        upcoming = "" if walk.finished else views.step_html(step, lang)
+        return (upcoming or last, last if upcoming else "", charts.step_figure(done or step, lang),
+                views.greentext_html(shown_prompt, walk.text, note),
+                f"seed **{walk.settings.seed}** · {len(walk.ids)}/{walk.settings.max_new_tokens} "
+                f"{'tokens' if lang == 'en' else 'tokens'}" + (" · ✔" if walk.finished else ""),
+                views.tokens_html(walk.prompt.tokens))
+
+
+def _same(a: SamplingSettings, b: SamplingSettings) -> bool:
+    same = (a.temperature, a.top_k, a.top_p, a.max_new_tokens) == (b.temperature, b.top_k, b.top_p, b.max_new_tokens)
+    return same and (b.seed is None or a.seed == b.seed)
+
+
+def _sliders(prefix: str):
+    with gr.Row():
+        t = gr.Slider(0, TEMPERATURE_MAX, value=0.8, step=0.05, label=I18N("temperature"), elem_id=f"{prefix}-temperature")
+        k = gr.Slider(0, TOP_K_MAX, value=50, step=1, label=I18N("top_k"), elem_id=f"{prefix}-top-k")
+        p = gr.Slider(0.05, 1.0, value=0.95, step=0.01, label=I18N("top_p"), elem_id=f"{prefix}-top-p")
+    return t, k, p
+
+
+def build_app(engine: Engine) -> gr.Blocks:
+    """The Blocks app around `engine`; `launch()` it, or drive it with gradio_client in tests."""
+    app = App(engine)
+    info = engine.info
+    with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
+        with gr.Row():
+            gr.Markdown("# GPT-2 Greentext Lab")
+            big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
+        with gr.Accordion(I18N("model"), open=False):
+            gr.Markdown(f"**{views.esc(info.name)}** · {info.parameters:,} parameters · {info.layers} layers · "
+                        f"{info.heads} heads · context {info.context} · vocabulary {info.vocab_size:,} · "
+                        f"{info.device} · {info.dtype}", elem_id="model-panel")
+        big.change(None, big, big, js=BIG_TYPE_JS)
+
+        with gr.Tabs():
+            # ---------------- Generate ----------------
+            with gr.Tab(I18N("generate_tab"), id="generate"):
+                g_prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
+                gr.Examples(EXAMPLES, g_prompt, label=I18N("examples"))
+                g_t, g_k, g_p = _sliders("g")
+                with gr.Row():
+                    g_n = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+                    g_seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
+                with gr.Row():
+                    g_go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
+                    g_stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
+                g_html = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
+                g_status = gr.Markdown("", elem_id="g-status")
+                g_text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
+                g_event = g_go.click(app.generate_stream, [g_prompt, g_t, g_k, g_p, g_n, g_seed],
+                                     [g_html, g_text, g_status], api_visibility="private",
+                                     concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+                g_stop.click(None, None, None, cancels=[g_event])
+
+            # ---------------- Probabilities ----------------
+            with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
+                walk_state = gr.State(None)
+                p_prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
+                p_t, p_k, p_p = _sliders("p")
+                with gr.Row():
+                    p_n = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+                    p_seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
+                    p_top = gr.Slider(1, TOP_N_MAX, value=10, step=1, label=I18N("top_n"))
+                    p_steps = gr.Number(10, label=I18N("steps"), minimum=1, maximum=MAX_NEW_TOKENS_MAX, precision=0)
+                p_tokens = gr.HTML(views.tokens_html(engine.tokenize(DEFAULT_PROMPT)), label=I18N("tokenization"),
+                                   elem_id="p-tokens")
+                with gr.Row():
+                    b_sample = gr.Button(I18N("sample_step"), variant="primary", elem_id="p-sample")
+                    b_greedy = gr.Button(I18N("greedy_step"), elem_id="p-greedy")
+                    b_run = gr.Button(I18N("run_steps"), elem_id="p-run")
+                    b_undo = gr.Button(I18N("undo"), elem_id="p-undo")
+                    b_reset = gr.Button(I18N("reset"), variant="stop", elem_id="p-reset")
+                with gr.Row():
+                    p_rank = gr.Number(1, label=I18N("pick_rank"), minimum=1, maximum=TOP_N_MAX, precision=0)
+                    b_pick = gr.Button(I18N("pick"), elem_id="p-pick")
+                p_status = gr.Markdown("", elem_id="p-status")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        p_table = gr.HTML("", elem_id="p-table")
+                    with gr.Column(scale=2):
+                        p_story = gr.HTML("", elem_id="p-story")
+                        p_plot = gr.Plot(elem_id="p-plot")
+                p_last = gr.HTML("", elem_id="p-last")
+                with gr.Row():
+                    b_csv = gr.DownloadButton(I18N("csv"), elem_id="p-csv")
+                    b_slides = gr.DownloadButton(I18N("slides"), elem_id="p-slides")
+
+                inputs = [walk_state, p_prompt, p_t, p_k, p_p, p_n, p_seed, p_top]
+                outputs = [walk_state, p_table, p_last, p_plot, p_story, p_status, p_tokens, b_csv, b_slides]
+
+                def act(action):
+                    def handler(walk, prompt, t, k, p, n, seed, top_n, *extra, request: gr.Request = None):
+                        walk = app.walk_for(walk, prompt, t, k, p, n, seed, top_n)
+                        try:
+                            action(walk, *extra)
+                        except InvalidSetting as err:
+                            gr.Warning(str(err))
+                        lang = _lang(request)
+                        csv_path, slides_path = _write_csvs(walk, lang)
+                        return (walk, *app.walk_view(walk, lang), csv_path, slides_path)
+                    return gpu(handler)
+
+                common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, api_visibility="private")
+                b_sample.click(act(lambda w: w.sample()), inputs, outputs, **common)
+                b_greedy.click(act(lambda w: w.greedy()), inputs, outputs, **common)
+                b_run.click(act(lambda w, n: w.run(_steps(n))), inputs + [p_steps], outputs, **common)
+                b_undo.click(act(lambda w: w.undo()), inputs, outputs, **common)
+                b_reset.click(act(lambda w: w.reset()), inputs, outputs, **common)
+                b_pick.click(act(lambda w, r: w.pick(rank=r)), inputs + [p_rank], outputs, **common)
+                p_prompt.change(lambda text: views.tokens_html(engine.tokenize(text or "")), p_prompt, p_tokens,
+                                api_visibility="private", trigger_mode="always_last")
+
+            # ---------------- Attention ----------------
+            with gr.Tab(I18N("attention_tab"), id="attention") as att_tab:
+                a_text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("text"), elem_id="a-text")
+                with gr.Row():
+                    a_layer = gr.Slider(0, info.layers - 1, value=0, step=1, label=I18N("layer"))
+                    a_head = gr.Dropdown([("average", -1)] + [(str(h), h) for h in range(info.heads)], value=-1,
+                                         label=I18N("head"))
+                    a_go = gr.Button(I18N("show_attention"), variant="primary", elem_id="a-show")
+                a_plot = gr.Plot(elem_id="a-plot")
+
+                def show_attention(text, layer, head):
+                    try:
+                        att = app.engine.attention(text)
+                    except InvalidSetting as err:
+                        raise _error(err) from None
+                    layer = int(layer)
+                    weights = att.weights[layer].mean(0) if int(head) < 0 else att.weights[layer, int(head)]
+                    title = f"layer {layer} · " + ("average of heads" if int(head) < 0 else f"head {int(head)}")
+                    return charts.attention_figure(att.tokens, weights, title)
+
+                a_go.click(show_attention, [a_text, a_layer, a_head], a_plot, api_visibility="private",
+                           concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+                # The text defaults to the last prompt + generation of the Generate tab.
+                g_event.then(lambda prompt, text: prompt + text, [g_prompt, g_text], a_text, api_visibility="private")
+
+        gr.api(app.model_info, api_name="model_info")
+        gr.api(app.generate, api_name="generate", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(app.probabilities, api_name="probabilities", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(app.attention, api_name="attention", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def _steps(n) -> int:
+    from .settings import as_int
+
+    return as_int("steps", n, 1, MAX_NEW_TOKENS_MAX)
+
+
+def _write_csvs(walk: Walk, lang: str) -> tuple[str | None, str | None]:
+    if not walk.steps:
+        return None, None
+    folder = tempfile.mkdtemp(prefix="greentext-")
+    full = os.path.join(folder, "steps.csv")
+    slides = os.path.join(folder, "slides-pt-BR.csv" if lang == "pt" else "slides.csv")
+    with open(full, "w", encoding="utf-8", newline="") as f:
+        f.write(export.steps_csv(walk.steps))
+    with open(slides, "w", encoding="utf-8-sig", newline="") as f:  # BOM: spreadsheets then read UTF-8
+        f.write(export.slides_csv(walk.steps, "pt-BR" if lang == "pt" else "en"))
+    return full, slides
+
+
+def launch_kwargs() -> dict:
+    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"))
+
+
+def main(argv=None) -> None:
+    """`python app.py [--model PATH_OR_HUB_ID] [--device auto|cpu|cuda|mps] [--host H] [--port P] [--share]`."""
+    parser = argparse.ArgumentParser(prog="python app.py", description="GPT-2 Greentext Lab")
+    parser.add_argument("--model", default=None, help="checkpoint directory or hub id (default: $GREENTEXT_MODEL "
+                                                      "or the bundled model)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
+    args = parser.parse_args(argv)
+    try:
+        engine = Engine.load(args.model, args.device)
+    except ModelLoadError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+    demo = build_app(engine)
+    demo.queue(max_size=64, default_concurrency_limit=CONCURRENCY)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs())
