@@ -38,12 +38,15 @@ def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, promp
     labels = [f"{i}:{t.token}" for i, t in enumerate(tokens)]
     n = len(tokens)
     masked = np.where(np.tril(np.ones((n, n), dtype=bool)), weights, np.nan)
-    fig = go.Figure(go.Heatmap(z=masked, x=labels, y=labels, colorscale="Greens", zmin=0, zmax=float(np.nanmax(masked)),
+    # The first token soaks up much attention in GPT-2; a 99th-percentile top keeps the rest visible.
+    top = float(np.nanpercentile(masked, 99)) if n > 1 else 1.0
+    fig = go.Figure(go.Heatmap(z=masked, x=labels, y=labels, colorscale="Greens", zmin=0, zmax=max(top, 1e-6),
                                hovertemplate="%{y} → %{x}<br>%{z:.3f}<extra></extra>"))
     if prompt_tokens and 0 < prompt_tokens < n:
         edge = prompt_tokens - 0.5
         fig.add_shape(type="line", x0=-0.5, x1=n - 0.5, y0=edge, y1=edge, line=dict(color=GOLD, width=2))
     size = min(900, 220 + 18 * n)
-    fig.update_layout(title=title, height=size, margin=dict(l=110, r=10, t=40, b=110), font=dict(size=13))
+    fig.update_layout(title=title, height=size, margin=dict(l=110, r=10, t=40, b=110), font=dict(size=13),
+                      plot_bgcolor="white")
     fig.update_yaxes(autorange="reversed")
     return fig

@@ -110,6 +110,12 @@ class Engine:
                          f"to leave room for {max_new_tokens} new tokens in the {self.info.context}-token context.")
         return Prompt(prompt, ids, self.text.tokens(ids), started_from_eos, truncated, notes)
 
+    def continuation(self, ids: list[int]) -> str:
+        """The text of generated ids, without a final <|endoftext|>."""
+        if ids and ids[-1] == self.eos_id:
+            ids = ids[:-1]
+        return self.tokenizer.decode(ids)
+
     def tokenize(self, text: str) -> list[Token]:
         """Text → tokens (visible form) → ids."""
         return self.text.tokens(self.tokenizer.encode(check_prompt(text)))
@@ -187,8 +193,7 @@ class Run:
     @property
     def text(self) -> str:
         """The continuation (text after the prompt), without the final <|endoftext|>."""
-        ids = self.ids[:-1] if self.ids and self.ids[-1] == self.engine.eos_id else self.ids
-        return self.engine.tokenizer.decode(ids)
+        return self.engine.continuation(self.ids)
 
     @property
     def tokens_per_second(self) -> float:
@@ -274,8 +279,7 @@ class Walk:
 
     @property
     def text(self) -> str:
-        ids = self.ids[:-1] if self.ids and self.ids[-1] == self.engine.eos_id else self.ids
-        return self.engine.tokenizer.decode(ids)
+        return self.engine.continuation(self.ids)
 
     @property
     def finished(self) -> bool:

@@ -69,8 +69,11 @@ I18N = gr.I18n(
 CSS = """
 .greentext { background: #ffffee; color: #800000; font-family: 'DejaVu Sans Mono', monospace; font-size: 1.05rem;
   padding: 14px 18px; border-radius: 8px; border: 1px solid #e6e2c6; white-space: pre-wrap; min-height: 120px; }
-.greentext .gt-green { color: #5c7a10; }
-.greentext .gt-gen { background: rgba(120, 153, 34, 0.12); }
+/* gradio's `.prose *` paints every element in the body colour: give each line its colour explicitly */
+.greentext .gt-plain { color: #800000; }
+.greentext .gt-green, .greentext .gt-green * { color: #5c7a10 !important; }
+.greentext .gt-plain, .greentext .gt-plain * { color: #800000 !important; }
+.greentext .gt-gen { background: rgba(120, 153, 34, 0.12); color: inherit; }
 .gt-note { color: #7a5a00; font-size: 0.95rem; margin-top: 6px; }
 .tokens { display: flex; flex-wrap: wrap; gap: 6px; }
 .tok { display: inline-flex; flex-direction: column; align-items: center; border: 1px solid #c9d6a3;
@@ -81,8 +84,10 @@ CSS = """
 .step-n { font-weight: 700; margin-right: 8px; }
 .step-context { font-family: 'DejaVu Sans Mono', monospace; white-space: pre-wrap; background: #ffffee; padding: 2px 4px; }
 .step-chosen { font-size: 1.1rem; margin: 4px 0 8px; }
-table.cands { border-collapse: collapse; width: 100%; font-size: 1rem; }
-table.cands th, table.cands td { padding: 4px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; }
+table.cands { border-collapse: collapse; width: 100%; font-size: 1rem; border: 0; }
+table.cands tr { border: 0; }  /* gradio's .prose draws a dark grid on table, tr, th and td */
+table.cands th, table.cands td { padding: 4px 8px; border: 0; border-bottom: 1px solid #e4e4e4; text-align: left; }
+table.cands th { border-bottom: 2px solid #b8b8b8; }
 table.cands td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.cands td.final { position: relative; min-width: 110px; }
 table.cands td.final .bar { position: absolute; left: 0; top: 15%; height: 70%; background: rgba(120,153,34,0.25); }
@@ -92,8 +97,11 @@ table.cands tr.cut code { color: #8a8a8a; text-decoration: line-through; }
 table.cands tr.chosen td { background: #fff2c2; font-weight: 700; color: #1a1a1a; }
 .reason { font-size: 0.9rem; }
 .step-foot { margin-top: 6px; color: #333; }
-body.big .greentext, body.big table.cands, body.big .tokens, body.big .step-head { font-size: 1.45rem; }
-body.big .tok-id { font-size: 1rem; }
+/* !important: gradio scopes the rules above under `.gradio-container… .contain`, which outranks `body.big …` */
+body.big .greentext, body.big table.cands, body.big .tokens, body.big .step-head { font-size: 1.45rem !important; }
+body.big .tok-id { font-size: 1rem !important; }
+body.big .step-chosen, body.big .step-foot, body.big .gt-note, body.big table.cands .reason,
+  body.big #g-status, body.big #p-status { font-size: 1.2rem !important; }
 body.big textarea, body.big input, body.big label, body.big button { font-size: 1.2rem !important; }
 """
 
@@ -178,8 +186,8 @@ class App:
             now = time.perf_counter()
             if now - last > 0.05:  # at most ~20 screen updates a second
                 last = now
-                yield views.greentext_html(shown_prompt, run.text, note), run.text, self._status(run)
-        yield views.greentext_html(shown_prompt, run.text, note), run.text, self._status(run)
+                yield views.greentext_html(shown_prompt, run.text, note), shown_prompt + run.text, self._status(run)
+        yield views.greentext_html(shown_prompt, run.text, note), shown_prompt + run.text, self._status(run)
 
     def _status(self, run) -> str:
         info = self.engine.info
@@ -201,21 +209,16 @@ class App:
             raise _error(err) from None
 
     def walk_view(self, walk: Walk, lang: str):
-        """(step table HTML, bar chart, story so far, status) for the walk's latest position."""
-        if walk.finished and walk.steps:
-            step = walk.steps[-1]
-        else:
-            step = walk.candidates() if not walk.steps or not walk.finished else walk.steps[-1]
-        shown_prompt = "" if walk.prompt.started_from_eos else walk.prompt.text
-        note = " ".join(walk.prompt.notes)
+        """(upcoming step's table, last step's table, chart, story so far, status, prompt tokens)."""
         done = walk.steps[-1] if walk.steps else None
-        last = views.step_html(done, lang) if done else ""
-        upcoming = "" if walk.finished else views.step_html(step, lang)
-        return (upcoming or last, last if upcoming else "", charts.step_figure(done or step, lang),
-                views.greentext_html(shown_prompt, walk.text, note),
-                f"seed **{walk.settings.seed}** · {len(walk.ids)}/{walk.settings.max_new_tokens} "
-                f"{'tokens' if lang == 'en' else 'tokens'}" + (" · ✔" if walk.finished else ""),
-                views.tokens_html(walk.prompt.tokens))
+        upcoming = None if walk.finished else walk.candidates()
+        main = upcoming or done
+        shown_prompt = "" if walk.prompt.started_from_eos else walk.prompt.text
+        status = f"seed **{walk.settings.seed}** · {len(walk.ids)}/{walk.settings.max_new_tokens} tokens"
+        return (views.step_html(main, lang), views.step_html(done, lang) if upcoming and done else "",
+                charts.step_figure(main, lang),
+                views.greentext_html(shown_prompt, walk.text, " ".join(walk.prompt.notes)),
+                status + (" · ✔" if walk.finished else ""), views.tokens_html(walk.prompt.tokens))
 
 
 def _same(a: SamplingSettings, b: SamplingSettings) -> bool:
@@ -320,8 +323,14 @@ def build_app(engine: Engine) -> gr.Blocks:
                 b_undo.click(act(lambda w: w.undo()), inputs, outputs, **common)
                 b_reset.click(act(lambda w: w.reset()), inputs, outputs, **common)
                 b_pick.click(act(lambda w, r: w.pick(rank=r)), inputs + [p_rank], outputs, **common)
-                p_prompt.change(lambda text: views.tokens_html(engine.tokenize(text or "")), p_prompt, p_tokens,
-                                api_visibility="private", trigger_mode="always_last")
+                demo.load(act(lambda w: None), inputs, outputs, api_visibility="private")
+                def show_tokens(text):
+                    try:
+                        return views.tokens_html(engine.tokenize(text or ""))
+                    except InvalidSetting as err:
+                        raise _error(err) from None
+
+                p_prompt.change(show_tokens, p_prompt, p_tokens, api_visibility="private", trigger_mode="always_last")
 
             # ---------------- Attention ----------------
             with gr.Tab(I18N("attention_tab"), id="attention") as att_tab:
@@ -346,7 +355,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 a_go.click(show_attention, [a_text, a_layer, a_head], a_plot, api_visibility="private",
                            concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
                 # The text defaults to the last prompt + generation of the Generate tab.
-                g_event.then(lambda prompt, text: prompt + text, [g_prompt, g_text], a_text, api_visibility="private")
+                g_event.then(lambda story: story, g_text, a_text, api_visibility="private")
 
         gr.api(app.model_info, api_name="model_info")
         gr.api(app.generate, api_name="generate", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
