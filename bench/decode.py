@@ -15,29 +15,9 @@ import time
 
 import torch
 
-from greentext.engine import Engine
-from greentext.loading import BUNDLED_MODEL, LoadedModel, ModelInfo
 from greentext.settings import SamplingSettings
 
-SHAPES = {"small": dict(n_layer=12, n_embd=768, n_head=12), "medium": dict(n_layer=24, n_embd=1024, n_head=16)}
-
-
-def engine_for(shape: str) -> Engine:
-    if shape == "bundled":
-        return Engine.load(str(BUNDLED_MODEL), device="cpu")
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    from greentext.tokens import gpt2_tokenizer
-
-    tok = gpt2_tokenizer()
-    torch.manual_seed(0)
-    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_positions=1024, **SHAPES[shape],
-                                       attn_implementation="sdpa")).eval()
-    model.requires_grad_(False)
-    cfg = model.config
-    info = ModelInfo(f"gpt2-{shape} shape (random)", model.num_parameters(), cfg.n_layer, cfg.n_head, cfg.n_embd,
-                     cfg.n_positions, cfg.vocab_size, "cpu", "float32")
-    return Engine(LoadedModel(model, tok, info))
+from .shapes import engine_for
 
 
 def time_it(fn) -> float:
@@ -76,20 +56,51 @@ def bench_shape(shape: str, tokens: int, repeats: int) -> dict:
             "records_cost": med["records"] / med["engine"] - 1}
 
 
-def main(argv=None) -> list[dict]:
+def bench_batching(shape: str, tokens: int, users=(1, 4, 16)) -> list[dict]:
+    """Aggregate decode tokens/s of the batch worker with n generations submitted together (no web server)."""
+    from greentext.batching import BatchWorker
+
+    engine = engine_for(shape)
+    worker = BatchWorker(engine, max_batch=max(users))
+    prompt = "the lecture\n>be me\n>"
+    worker.submit(prompt, SamplingSettings(1.0, 0, 1.0, 4, 0)).wait()  # warm-up
+    rows = []
+    for n in users:
+        start = time.perf_counter()
+        jobs = [worker.submit(prompt, SamplingSettings(1.0, 0, 1.0, tokens, seed)) for seed in range(n)]
+        made = sum(len(job.wait().ids) for job in jobs)
+        rows.append({"shape": shape, "users": n, "tokens_per_s": made / (time.perf_counter() - start)})
+    for r in rows:
+        r["scaling"] = r["tokens_per_s"] / rows[0]["tokens_per_s"]
+    return rows
+
+
+def table(rows: list[dict], batch_rows: list[dict], tokens: int) -> str:
+    lines = [f"Batch 1, {tokens} new tokens, T 1.0 (no filter), median of interleaved repeats.", "",
+             "| model | parameters | engine tok/s | generate() tok/s | engine / generate | with records (top 10) tok/s "
+             "| records cost |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['shape']} | {r['params'] / 1e6:.1f} M | {r['engine_tps']:.1f} | {r['generate_tps']:.1f} | "
+                     f"{r['speedup']:.2f}× | {r['records_tps']:.1f} | {r['records_cost']:+.1%} |")
+    if batch_rows:
+        lines += ["", "The batch worker alone (no web server): n generations submitted at once.", "",
+                  "| model | generations | aggregate tok/s | vs 1 |", "|---|---|---|---|"]
+        lines += [f"| {r['shape']} | {r['users']} | {r['tokens_per_s']:.1f} | {r['scaling']:.1f}× |" for r in batch_rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shapes", default="bundled,small")
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-shape", default="small", help="shape for the batch-worker table ('' to skip)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(torch.get_num_threads())
     rows = [bench_shape(s, args.tokens, args.repeats) for s in args.shapes.split(",")]
-    print(f"| model | parameters | engine tok/s | generate() tok/s | engine / generate | with records (top 10) tok/s | records cost |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['shape']} | {r['params'] / 1e6:.1f} M | {r['engine_tps']:.1f} | {r['generate_tps']:.1f} | "
-              f"{r['speedup']:.2f}× | {r['records_tps']:.1f} | {r['records_cost']:+.1%} |")
-    return rows
+    batch_rows = bench_batching(args.batch_shape, 32) if args.batch_shape else []
+    text = table(rows, batch_rows, args.tokens)
+    print(text)
+    return text
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""All benchmarks in one run, printed as tables and written to BENCHMARKS.md:
+
+    .venv/bin/python -m bench            # about 15 minutes on 2 CPU cores
+    .venv/bin/python -m bench --quick    # fewer repeats and users: a smoke run
+
+1. decode tokens/s at batch 1: the engine vs `model.generate()`, and the cost of step records;
+   the batch worker's aggregate tokens/s with several generations at once;
+2. concurrent `gradio_client` users streaming from a launched app: TTFT p50/p95, tokens/s, failures;
+3. cold start: process start → page served;
+4. the attention view: size and build time vs stock bertviz.
+Each section measures its contenders side by side in one run: read the ratios; absolute times on a
+shared machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+from pathlib import Path
+
+import torch
+
+from . import coldstart, concurrency, decode
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return (f"{cpu}, {torch.get_num_threads()} threads, GPU: {gpu}; Python {platform.python_version()}, "
+            f"torch {torch.__version__}; {datetime.date.today().isoformat()}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and users (a smoke run)")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--only", default="decode,concurrency,coldstart,attention")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    sections = []
+    if "decode" in only:
+        sections.append(("Decode speed (batch 1) and step records",
+                         decode.main(["--repeats", "1" if args.quick else "3", "--tokens", "32" if args.quick else "64"])))
+    if "concurrency" in only:
+        sections.append(("Concurrent users", concurrency.main(["--users", "1,4" if args.quick else "1,4,16,32"])))
+    if "coldstart" in only:
+        sections.append(("Cold start", coldstart.main(["--repeats", "1" if args.quick else "3"])))
+    if "attention" in only:
+        from . import attention
+
+        sections.append(("Attention view", attention.run(quick=args.quick)))
+    text = ["# Benchmarks", "", f"Written by `python -m bench{' --quick' if args.quick else ''}` on: {machine()}.", ""]
+    for title, body in sections:
+        text += [f"## {title}", "", body.strip(), ""]
+    Path(args.out).write_text("\n".join(text))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

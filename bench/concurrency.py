@@ -1,0 +1,105 @@
+"""A lecture hall at once: N gradio_client users streaming generations from one launched app.
+
+    .venv/bin/python -m bench.concurrency [--shape small] [--users 1,4,16,32] [--tokens 32]
+
+Each user is a thread with its own `gradio_client.Client`, all created before the clock starts; on
+"go" they submit `/generate` together (different seeds) and read the stream. Per wave: time to first
+token (submit → first streamed text) p50/p95, aggregate tokens/s (all tokens / wall time of the wave)
+and failures. The clients run on the same machine as the server, so they take some of its CPU too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+
+from .server import Server
+from .shapes import checkpoint_for
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+def wave(url: str, users: int, tokens: int, prompt: str) -> dict:
+    from gradio_client import Client
+
+    clients = [Client(url, verbose=False) for _ in range(users)]
+    go = threading.Barrier(users + 1)
+    ttft, counts, failures = [None] * users, [0] * users, []
+
+    def user(i: int) -> None:
+        go.wait()
+        start = time.perf_counter()
+        try:
+            job = clients[i].submit(prompt, 1.0, 0, 1.0, tokens, 1000 + i, api_name="/generate")
+            text = ""
+            for text in job:
+                if ttft[i] is None and text:
+                    ttft[i] = time.perf_counter() - start
+            text = job.result()
+            if not text:
+                raise RuntimeError("empty result")
+            counts[i] = tokens  # random weights: no early <|endoftext|> (checked below by the text's length)
+        except Exception as err:  # a failure is a result here, counted and reported
+            failures.append(f"{type(err).__name__}: {err}"[:200])
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    for t in threads:
+        t.start()
+    go.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    for c in clients:
+        c.close()
+    got = [t for t in ttft if t is not None]
+    return {"users": users, "ttft_p50": percentile(got, 0.5), "ttft_p95": percentile(got, 0.95),
+            "tokens_per_s": sum(counts) / wall, "wall_s": wall, "failures": len(failures),
+            "errors": failures[:3]}
+
+
+def run(shape: str = "small", users=(1, 4, 16, 32), tokens: int = 32) -> list[dict]:
+    model = checkpoint_for(shape)
+    with Server(model) as url:
+        wave(url, 1, 4, ">be me")  # warm-up
+        rows = [wave(url, n, tokens, "the lecture\n>be me\n>") for n in users]
+    base = rows[0]["tokens_per_s"]
+    for r in rows:
+        r["scaling"] = r["tokens_per_s"] / base
+    return rows
+
+
+def table(rows: list[dict], shape: str, tokens: int) -> str:
+    lines = [f"Concurrent users streaming `/generate` ({tokens} new tokens each, T 1.0) from one app on "
+             f"loopback, model: GPT-2 {shape} shape.", "",
+             "| users | TTFT p50 | TTFT p95 | aggregate tokens/s | vs 1 user | failures |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['users']} | {r['ttft_p50']:.2f} s | {r['ttft_p95']:.2f} s | {r['tokens_per_s']:.1f} | "
+                     f"{r['scaling']:.1f}× | {r['failures']} |")
+    errors = [e for r in rows for e in r["errors"]]
+    if errors:
+        lines += ["", "Errors seen: " + "; ".join(errors[:3])]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shape", default="small")
+    parser.add_argument("--users", default="1,4,16,32")
+    parser.add_argument("--tokens", type=int, default=32)
+    args = parser.parse_args(argv)
+    rows = run(args.shape, [int(u) for u in args.users.split(",")], args.tokens)
+    text = table(rows, args.shape, args.tokens)
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""Many users, one model: concurrent generations decoded together, one batched forward pass per token.
+
+At batch 1 a CPU spends its time reading the weights (0.5 GB per token for GPT-2 small); sixteen
+users decoded together read them once per step instead of sixteen times. `BatchWorker` runs one
+thread that owns the model's decode loop:
+
+    worker = BatchWorker(engine)
+    job = worker.submit(">be me", SamplingSettings(seed=1))   # returns at once
+    for token_id in job:                                       # streams as the batch advances
+        print(job.text)
+
+Each step it admits new requests (a prefill each, exactly as `engine.Decoder` does it), samples
+every row with that request's own settings and seeded generator (`sampling.process` / `choose`,
+the engine's code), drops finished or cancelled rows, and runs one forward pass for all the rest
+with a left-padded KV cache. A request alone in the worker takes exactly `Decoder`'s calls, so its
+tokens equal `Engine.generate` with the same seed. Batched with others, the matrix products run
+with another shape, which can change the last bits of the logits and, rarely, a sampled token.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import torch
+
+from . import sampling
+from .engine import Decoder, Engine, Prompt
+from .settings import SamplingSettings
+
+_DONE = object()
+
+
+class Busy(RuntimeError):
+    """The worker already holds as many generations as it may; try again in a moment."""
+
+
+class Job:
+    """One generation in the worker. Iterate it for token ids as they are made; `stop()` cancels it."""
+
+    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, deadline: float | None):
+        self.engine = engine
+        self.prompt = prompt
+        self.settings = settings  # with the seed actually used
+        self.generator = engine.generator(settings.seed)
+        self.deadline = deadline  # time.monotonic() after which the job ends with finish_reason "time"
+        self.ids: list[int] = []
+        self.finish_reason: str | None = None  # "eos", "length", "stopped", "time" or "error"
+        self.error: BaseException | None = None
+        self.submitted = time.perf_counter()
+        self.first_token_at: float | None = None
+        self.finished_at: float | None = None
+        self._out: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
+
+    @property
+    def text(self) -> str:
+        return self.engine.continuation(self.ids)
+
+    @property
+    def tokens_per_second(self) -> float:
+        end = self.finished_at or time.perf_counter()
+        return len(self.ids) / (end - self.submitted) if self.ids and end > self.submitted else 0.0
+
+    def stop(self) -> None:
+        """Cancel: the worker drops this row before its next forward pass."""
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def __iter__(self):
+        """Token ids as they are generated; raises the worker's error if the job failed."""
+        try:
+            while True:
+                item = self._out.get()
+                if item is _DONE:
+                    if self.error is not None:
+                        raise self.error
+                    return
+                yield item
+        finally:  # a consumer that goes away (closed stream, cancelled event) frees the row
+            if self.finish_reason is None:
+                self.stop()
+
+    def wait(self) -> "Job":
+        for _ in self:
+            pass
+        return self
+
+    # --- called by the worker thread ---
+    def _emit(self, token_id: int) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        self.ids.append(token_id)
+        self._out.put(token_id)
+
+    def _finish(self, reason: str, error: BaseException | None = None) -> None:
+        if self.finish_reason is None:
+            self.finish_reason, self.error = reason, error
+            self.finished_at = time.perf_counter()
+            self._out.put(_DONE)
+
+
+class _Batch:
+    """The active rows: their jobs, the latest logits (B, V), a left-padded KV cache and its mask."""
+
+    def __init__(self, model):
+        from transformers import DynamicCache
+
+        self.model = model
+        self.jobs: list[Job] = []
+        self.logits: torch.Tensor | None = None  # (B, V) float32
+        self.cache = DynamicCache(config=model.config)
+        self.mask: torch.Tensor | None = None  # (B, L) long: 1 = a real token, 0 = left padding
+        self.lengths: list[int] = []  # real tokens per row = the next token's position
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+    def add(self, job: Job, decoder: Decoder) -> None:
+        """Merge a prefilled request (its own cache and logits) into the batch, left-padding the shorter side."""
+        new_layers = [(layer.keys, layer.values) for layer in decoder.cache.layers]
+        n = decoder.length
+        if not self.jobs:
+            for layer, (k, v) in zip(self.cache.layers, new_layers):
+                layer.keys, layer.values = k, v
+                layer.dtype, layer.device, layer.is_initialized = k.dtype, k.device, True
+            self.mask = torch.ones(1, n, dtype=torch.long, device=decoder.logits.device)
+            self.logits = decoder.logits
+        else:
+            width = max(self.mask.shape[1], n)
+            for layer, (k, v) in zip(self.cache.layers, new_layers):
+                layer.keys = torch.cat([_left_pad(layer.keys, width), _left_pad(k, width)])
+                layer.values = torch.cat([_left_pad(layer.values, width), _left_pad(v, width)])
+            new_mask = torch.ones(1, n, dtype=torch.long, device=self.mask.device)
+            self.mask = torch.cat([_left_pad(self.mask, width, dim=1), _left_pad(new_mask, width, dim=1)])
+            self.logits = torch.cat([self.logits, decoder.logits])
+        self.jobs.append(job)
+        self.lengths.append(n)
+
+    def keep(self, rows: list[int]) -> None:
+        """Keep only these rows, and drop columns that are padding in every remaining row."""
+        if len(rows) == len(self.jobs):
+            return
+        self.jobs = [self.jobs[r] for r in rows]
+        self.lengths = [self.lengths[r] for r in rows]
+        if not rows:
+            self.cache.reset()
+            self.mask = self.logits = None
+            return
+        index = torch.tensor(rows, device=self.mask.device)
+        trim = self.mask.shape[1] - max(self.lengths)
+        for layer in self.cache.layers:
+            layer.keys = layer.keys.index_select(0, index)[:, :, trim:]
+            layer.values = layer.values.index_select(0, index)[:, :, trim:]
+        self.mask = self.mask.index_select(0, index)[:, trim:]
+        self.logits = self.logits.index_select(0, index)
+
+    @torch.inference_mode()
+    def forward(self, tokens: list[int]) -> None:
+        """One decode step: each row's new token in, each row's next logits out."""
+        device = self.mask.device
+        input_ids = torch.tensor(tokens, device=device).view(-1, 1)
+        if len(self.jobs) == 1 and bool(self.mask.all()):
+            # Alone and unpadded: exactly Decoder.advance's call, so solo runs equal Engine.generate.
+            out = self.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+        else:
+            self.mask = torch.cat([self.mask, torch.ones(len(tokens), 1, dtype=torch.long, device=device)], dim=1)
+            positions = torch.tensor(self.lengths, device=device).view(-1, 1)
+            out = self.model(input_ids=input_ids, attention_mask=self.mask if not self.mask.all() else None,
+                             position_ids=positions, past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+        if self.mask.shape[1] < self.cache.get_seq_length():  # the solo path grows the cache, not the mask
+            self.mask = torch.cat([self.mask, torch.ones(1, 1, dtype=torch.long, device=device)], dim=1)
+        self.logits = out.logits[:, -1].to(copy=True, dtype=torch.float32)
+        self.lengths = [n + 1 for n in self.lengths]
+
+
+def _left_pad(t: torch.Tensor, width: int, dim: int = 2) -> torch.Tensor:
+    missing = width - t.shape[dim]
+    if missing <= 0:
+        return t
+    shape = list(t.shape)
+    shape[dim] = missing
+    return torch.cat([torch.zeros(shape, dtype=t.dtype, device=t.device), t], dim=dim)
+
+
+class BatchWorker:
+    """One thread decoding every submitted generation together (up to `max_batch` rows at once).
+
+    `submit` never blocks: a request waits in a queue until a row is free; more than `max_waiting`
+    waiting raises `Busy`. `time_limit` (seconds, None = none) ends a job that runs too long.
+    """
+
+    def __init__(self, engine: Engine, max_batch: int = 32, max_waiting: int = 64,
+                 time_limit: float | None = None):
+        self.engine = engine
+        self.max_batch = max_batch
+        self.max_waiting = max_waiting
+        self.time_limit = time_limit
+        self._waiting: queue.Queue[Job] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.steps = 0  # forward passes run (for tests and the benchmark)
+        self.max_rows_seen = 0
+
+    def submit(self, prompt: str, settings: SamplingSettings) -> Job:
+        """Validate and queue a generation; iterate the returned Job for its tokens."""
+        engine = self.engine
+        engine.check_max_new_tokens(settings)
+        prepared = engine.prepare(prompt, settings.max_new_tokens)
+        if self._waiting.qsize() >= self.max_waiting:
+            raise Busy(f"the model is busy with {self.max_waiting} waiting requests; try again in a moment")
+        deadline = time.monotonic() + self.time_limit if self.time_limit is not None else None
+        job = Job(engine, prepared, settings.with_seed(), deadline)
+        self._waiting.put(job)
+        self._ensure_thread()
+        return job
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="greentext-batch", daemon=True)
+                self._thread.start()
+
+    def _admit(self, batch: _Batch, block: bool) -> None:
+        while len(batch) < self.max_batch:
+            try:
+                job = self._waiting.get(block=block and not batch.jobs, timeout=None)
+            except queue.Empty:
+                return
+            if job.stopped:
+                job._finish("stopped")
+                continue
+            try:
+                batch.add(job, Decoder(self.engine.model, job.prompt.ids, self.engine.device))
+            except Exception as err:  # e.g. out of memory: this request fails, the worker goes on
+                job._finish("error", err)
+
+    @torch.inference_mode()
+    def _loop(self) -> None:
+        batch = _Batch(self.engine.model)
+        eos = self.engine.eos_id
+        while True:
+            try:
+                self._admit(batch, block=True)
+                self.max_rows_seen = max(self.max_rows_seen, len(batch))
+                tokens, keep = [], []
+                now = time.monotonic()
+                for row, job in enumerate(batch.jobs):
+                    if job.stopped:
+                        job._finish("stopped")
+                        continue
+                    if job.deadline is not None and now > job.deadline:
+                        job._finish("time")
+                        continue
+                    stages = sampling.process(batch.logits[row:row + 1], job.settings)
+                    token = int(sampling.choose(stages.final, job.settings.greedy, job.generator))
+                    job._emit(token)
+                    if token == eos:
+                        job._finish("eos")
+                    elif len(job.ids) >= job.settings.max_new_tokens:
+                        job._finish("length")
+                    else:
+                        tokens.append(token)
+                        keep.append(row)
+                batch.keep(keep)
+                if batch.jobs:
+                    batch.forward(tokens)
+                    self.steps += 1
+            except Exception as err:  # never let one failure kill the worker: fail the rows, start clean
+                for job in batch.jobs:
+                    job._finish("error", err)
+                batch = _Batch(self.engine.model)
