@@ -13,9 +13,12 @@ import sys
 import tempfile
 import time
 
+from collections.abc import Iterator
+
 import gradio as gr
 
 from . import charts, export, views
+from .batching import BatchWorker, Busy
 from .engine import Engine, Walk
 from .loading import ModelLoadError
 from .settings import (InvalidSetting, MAX_NEW_TOKENS_MAX, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX,
@@ -32,12 +35,19 @@ EXAMPLES = [
 ]
 MODEL_GROUP = "model"  # one concurrency group: every event that runs the model shares its slots
 CONCURRENCY = int(os.environ.get("GREENTEXT_CONCURRENCY", "4"))
+# Generations (Generate tab, /generate) go to one batch worker that decodes them together; their events
+# only wait on it, so up to BATCH of them may run at once (their own concurrency group).
+BATCH = int(os.environ.get("GREENTEXT_BATCH", "32"))
+GENERATE_GROUP = "generate"
 
 try:  # On ZeroGPU Spaces the GPU is lent per call through `spaces.GPU`; elsewhere this is a no-op.
     import spaces
 
     gpu = spaces.GPU
+    ZERO_GPU = bool(os.environ.get("SPACES_ZERO_GPU"))
 except ImportError:  # pragma: no cover - depends on the host
+    ZERO_GPU = False
+
     def gpu(fn):
         return fn
 
@@ -129,6 +139,8 @@ class App:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # On ZeroGPU the GPU exists only inside `spaces.GPU` calls, not in a worker thread: decode per request.
+        self.worker = None if ZERO_GPU else BatchWorker(engine, max_batch=BATCH)
 
     # --- API and Generate tab -------------------------------------------------------------
     def model_info(self) -> dict:
@@ -136,13 +148,28 @@ class App:
         return self.engine.info.as_dict()
 
     def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
-                 max_new_tokens: int = 80, seed: int | None = None) -> str:
-        """The continuation (text after the prompt) for these sampling settings."""
-        settings = _settings(temperature, top_k, top_p, max_new_tokens, seed)
+                 max_new_tokens: int = 80, seed: int | None = None) -> Iterator[str]:
+        """The continuation (text after the prompt) for these sampling settings, streamed as it grows."""
+        job = self._start(prompt, _settings(temperature, top_k, top_p, max_new_tokens, seed))
+        for _ in self._tokens(job):
+            yield job.text
+        yield job.text
+
+    def _start(self, prompt: str, settings: SamplingSettings):
+        """A generation in the batch worker (or, on ZeroGPU, a Run of its own); same tokens alone."""
         try:
-            return gpu(self.engine.generate)(prompt, settings).text
-        except InvalidSetting as err:
+            if self.worker is None:
+                return self.engine.start(prompt, settings)
+            return self.worker.submit(prompt, settings)
+        except (InvalidSetting, Busy) as err:
             raise _error(err) from None
+
+    def _tokens(self, job):
+        """Iterate a job's tokens; closing this generator (Stop, a closed tab) cancels the job at once."""
+        try:
+            yield from (gpu(lambda: iter(job))() if self.worker is None else job)
+        finally:
+            job.stop()
 
     def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
                       steps: int = 10, seed: int | None = None, top_n: int = 10) -> dict:
@@ -174,15 +201,11 @@ class App:
 
     def generate_stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed):
         """Generate tab: stream the greentext as it is written."""
-        settings = _settings(temperature, top_k, top_p, max_new_tokens, seed)
-        try:
-            run = self.engine.start(prompt, settings)
-        except InvalidSetting as err:
-            raise _error(err) from None
+        run = self._start(prompt, _settings(temperature, top_k, top_p, max_new_tokens, seed))
         note = " ".join(run.prompt.notes)
         shown_prompt = "" if run.prompt.started_from_eos else prompt
         last = 0.0
-        for _ in gpu(lambda: iter(run))():
+        for _ in self._tokens(run):
             now = time.perf_counter()
             if now - last > 0.05:  # at most ~20 screen updates a second
                 last = now
@@ -265,7 +288,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 g_text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
                 g_event = g_go.click(app.generate_stream, [g_prompt, g_t, g_k, g_p, g_n, g_seed],
                                      [g_html, g_text, g_status], api_visibility="private",
-                                     concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+                                     concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
                 g_stop.click(None, None, None, cancels=[g_event])
 
             # ---------------- Probabilities ----------------
@@ -358,7 +381,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 g_event.then(lambda story: story, g_text, a_text, api_visibility="private")
 
         gr.api(app.model_info, api_name="model_info")
-        gr.api(app.generate, api_name="generate", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(app.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
         gr.api(app.probabilities, api_name="probabilities", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
         gr.api(app.attention, api_name="attention", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
     return demo
