@@ -52,18 +52,31 @@ def write_card(out: Path, cfg, final: dict, log: list[dict]) -> dict:
     (out / "train_log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
     plot_loss(log, out / "loss.png")
     size_mb = sum(p.stat().st_size for p in out.glob("*.safetensors")) / 1e6
-    (out / "README.md").write_text(_card_text(cfg, metrics, samples, size_mb), encoding="utf-8")
+    (out / "README.md").write_text(_card_text(cfg, metrics, samples, size_mb, log), encoding="utf-8")
     return metrics
 
 
-def _card_text(cfg, m: dict, samples: list[str], size_mb: float) -> str:
+def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict]) -> str:
     from_scratch = bool(cfg.size)
     what = (f"a small GPT-2 ({cfg.size} shape) **trained from scratch** on the data below, with GPT-2's own "
             f"50,257-token vocabulary. It knows only what that data taught it — none of GPT-2's pretrained "
             f"knowledge — and exists so the demo runs offline." if from_scratch else
             f"`{cfg.base}` fine-tuned on the data below.")
     hp = dataclasses.asdict(cfg)
-    rows = "\n".join(f"| {k} | {v} |" for k, v in hp.items() if k not in ("out", "checkpoint_dir", "resume"))
+    hp["data"] = data = _shown_path(cfg.data)
+    hidden = {"out", "checkpoint_dir", "resume"} | ({"base"} if from_scratch else {"size"})
+    rows = "\n".join(f"| {k} | {v} |" for k, v in hp.items() if k not in hidden)
+    best = min((e for e in log if "val_loss" in e), key=lambda e: e["val_loss"], default=None)
+    best_row = overfit = ""
+    if best is not None:
+        best_row = f"| best validation loss | {best['val_loss']:.3f} at step {best['step']} (of the evaluations every {cfg.eval_every} steps) |\n"
+        if m["val_loss"] > best["val_loss"] * 1.01:
+            overfit = (f"\nValidation loss was lowest at step {best['step']} ({best['val_loss']:.3f}) and rose to "
+                       f"{m['val_loss']:.3f} by the end while training loss kept falling: on a corpus of "
+                       f"{m['train_tokens']:,} tokens the model starts to memorise its training stories. This card "
+                       f"describes the final weights (step {m['steps']})"
+                       + (f"; checkpoints every {cfg.save_every} steps are kept beside the run." if cfg.save_every
+                          else ".") + "\n")
     fmt = ""
     if "format_rate" in m:
         fmt = (f"| format rate | {m['format_rate']:.0%} of {m['format_samples']} samples from `{FORMAT_PROMPT}` "
@@ -88,15 +101,15 @@ This checkpoint is {what}
 |---|---|
 | validation loss | {m['val_loss']:.3f} nats/token (perplexity {m['val_perplexity']:.1f}) on {m['val_documents']} held-out documents |
 | training loss | {m['train_loss']:.3f} nats/token (perplexity {m['train_perplexity']:.1f}) on {m['train_documents']} documents ({m['train_tokens']:,} tokens) |
-{fmt}| steps | {m['steps']} (blocks of {m['block_size']} tokens) |
+{best_row}{fmt}| steps | {m['steps']} (blocks of {m['block_size']} tokens) |
 | throughput | {m['tokens_per_second']} training tokens/s on {m['device']} |
 | weights | {size_mb:.1f} MB ({cfg.save_dtype}, tied input/output embeddings) |
 
 ![loss curve](loss.png)
-
+{overfit}
 ## Data
 
-`{cfg.data}` — documents separated by `<|endoftext|>`, {cfg.val_fraction:.0%} held out for validation.
+`{data}` — documents separated by `<|endoftext|>`, {cfg.val_fraction:.0%} held out for validation.
 
 ## Hyperparameters
 
@@ -112,3 +125,14 @@ This checkpoint is {what}
 
 `python -m greentext.train --preset bundled` rebuilds the bundled model; see `python -m greentext.train --help`.
 """
+
+
+def _shown_path(path: str) -> str:
+    """A local path relative to the repository when it is inside it (cards travel with the repo)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except (ValueError, OSError):
+        return path
