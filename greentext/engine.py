@@ -121,16 +121,19 @@ class Engine:
         return self.text.tokens(self.tokenizer.encode(check_prompt(text)))
 
     # --- generation ---------------------------------------------------------------------------
-    def start(self, prompt: str, settings: SamplingSettings, top_n: int = 0) -> "Run":
-        """A generation ready to stream: iterate it for one Step per token (records only if top_n > 0)."""
+    def start(self, prompt: str, settings: SamplingSettings, top_n: int = 0,
+              time_limit: float | None = None) -> "Run":
+        """A generation ready to stream: iterate it for one Step per token (records only if top_n > 0).
+        After `time_limit` seconds (None = none) it ends early with finish_reason "time"."""
         self.check_max_new_tokens(settings)
         if top_n:
             top_n = check_top_n(top_n)
-        return Run(self, self.prepare(prompt, settings.max_new_tokens), settings.with_seed(), top_n)
+        return Run(self, self.prepare(prompt, settings.max_new_tokens), settings.with_seed(), top_n, time_limit)
 
-    def generate(self, prompt: str, settings: SamplingSettings, top_n: int = 0) -> "Run":
-        """Generate to the end (max_new_tokens or <|endoftext|>) and return the finished run."""
-        run = self.start(prompt, settings, top_n)
+    def generate(self, prompt: str, settings: SamplingSettings, top_n: int = 0,
+                 time_limit: float | None = None) -> "Run":
+        """Generate to the end (max_new_tokens, <|endoftext|> or the time limit) and return the finished run."""
+        run = self.start(prompt, settings, top_n, time_limit)
         for _ in run:
             pass
         return run
@@ -175,14 +178,16 @@ class Run:
     """One generation. Iterating it decodes token by token and yields a Step for each;
     `ids`, `text`, `steps` and `finish_reason` fill in as it goes."""
 
-    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, top_n: int):
+    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, top_n: int,
+                 time_limit: float | None = None):
         self.engine = engine
+        self.time_limit = time_limit  # seconds from the start of decoding; None = no limit
         self.prompt = prompt
         self.settings = settings  # with the seed actually used
         self.top_n = top_n
         self.ids: list[int] = []
         self.steps: list[Step] = []
-        self.finish_reason: str | None = None  # "eos", "length" or "stopped"
+        self.finish_reason: str | None = None  # "eos", "length", "stopped" or "time"
         self.seconds = 0.0
         self._stop = threading.Event()
 
@@ -206,6 +211,7 @@ class Run:
     def __iter__(self):
         engine, settings = self.engine, self.settings
         start = time.perf_counter()
+        deadline = start + self.time_limit if self.time_limit is not None else None
         decoder = Decoder(engine.model, self.prompt.ids, engine.device)
         generator = engine.generator(settings.seed)
         context = self.prompt.text if not self.prompt.started_from_eos else ""
@@ -213,6 +219,9 @@ class Run:
             for index in range(settings.max_new_tokens):
                 if self._stop.is_set():
                     self.finish_reason = "stopped"
+                    return
+                if deadline is not None and time.perf_counter() > deadline:
+                    self.finish_reason = "time"
                     return
                 stages = sampling.process(decoder.logits, settings)
                 token = sampling.choose(stages.final, settings.greedy, generator)
@@ -316,11 +325,12 @@ class Walk:
             token_id = as_int("token_id", token_id, 0, vocab - 1)
         return self._advance("picked", token_id)
 
-    def run(self, n: int) -> list[Step]:
-        """Sample up to n steps (fewer if the generation finishes)."""
+    def run(self, n: int, time_limit: float | None = None) -> list[Step]:
+        """Sample up to n steps (fewer if the generation finishes or `time_limit` seconds pass)."""
         steps = []
+        deadline = time.perf_counter() + time_limit if time_limit is not None else None
         for _ in range(n):
-            if self.finished:
+            if self.finished or (deadline is not None and time.perf_counter() > deadline):
                 break
             steps.append(self.sample())
         return steps

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
 
 # Allowed ranges. The UI's sliders and the API's checks are built from these numbers.
@@ -104,15 +105,32 @@ class SamplingSettings:
         return SamplingSettings(self.temperature, self.top_k, self.top_p, self.max_new_tokens, random_seed())
 
 
-def check_prompt(prompt) -> str:
-    """The prompt as text, or InvalidSetting for a non-string or text over PROMPT_MAX_CHARS characters."""
+# Control characters a prompt may not hold: C0 (except tab, newline, carriage return), DEL and C1. They never
+# occur in a greentext, are invisible on screen, and NUL cuts strings short in C code and logs. Rejected with
+# the character and its position rather than silently removed, so the model reads exactly what the user sees.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BACKSPACE", 11: "VERTICAL TAB", 12: "FORM FEED", 27: "ESCAPE", 127: "DELETE"}
+
+
+def check_prompt(prompt, name: str = "prompt") -> str:
+    """The prompt as text, or InvalidSetting for a non-string, text over PROMPT_MAX_CHARS characters, or text
+    with a control character (other than tab and newline) or a lone surrogate (not valid Unicode).
+
+    Everything else is text: emoji, right-to-left and mixed scripts, HTML (always shown escaped).
+    """
     if prompt is None:
         prompt = ""
     if not isinstance(prompt, str):
-        raise InvalidSetting("prompt", prompt, "text")
+        raise InvalidSetting(name, prompt, "text")
     if len(prompt) > PROMPT_MAX_CHARS:
-        raise InvalidSetting("prompt", f"{len(prompt):,} characters",
+        raise InvalidSetting(name, f"{len(prompt):,} characters",
                              f"at most {PROMPT_MAX_CHARS:,} characters (the model reads only the last ~1,000 tokens)")
+    bad = _CONTROL.search(prompt)
+    if bad:
+        code = ord(bad.group())
+        what = "lone surrogate" if 0xD800 <= code <= 0xDFFF else _CONTROL_NAMES.get(code, "a control character")
+        raise InvalidSetting(name, f"{what} (U+{code:04X}) at character {bad.start() + 1}",
+                             "valid text without control characters (tabs and newlines are fine)")
     return prompt
 
 

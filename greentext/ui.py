@@ -8,21 +8,26 @@ walk lives in their session state.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import html
 import os
 import sys
 import tempfile
 import time
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import gradio as gr
 
-from . import charts, export, views
+from . import charts, export, limits, safety, views
 from .batching import BatchWorker, Busy
 from .engine import Engine, Walk
+from .limits import RateLimited, RateLimiter
 from .loading import ModelLoadError
 from .settings import (InvalidSetting, MAX_NEW_TOKENS_MAX, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX,
-                       TOP_N_MAX)
+                       TOP_N_MAX, as_int, check_prompt, check_top_n)
+from .tokens import visible
 
 DEFAULT_PROMPT = "the lecture\n>be me"
 EXAMPLES = [
@@ -39,6 +44,22 @@ CONCURRENCY = int(os.environ.get("GREENTEXT_CONCURRENCY", "4"))
 # only wait on it, so up to BATCH of them may run at once (their own concurrency group).
 BATCH = int(os.environ.get("GREENTEXT_BATCH", "32"))
 GENERATE_GROUP = "generate"
+QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
+# Limits read when the app is built (so tests and flags can set them): see README "Limits".
+SAFE_MODE_ENV = "GREENTEXT_SAFE_MODE"  # lecture-safe mode: on unless "0", "off", "false" or "no"
+TIME_LIMIT_ENV = "GREENTEXT_TIME_LIMIT"  # seconds per request (default 120; "0"/"off" = none)
+RATE_LIMIT_ENV = "GREENTEXT_RATE_LIMIT"  # "REQUESTS/SECONDS" per client, e.g. "10/60"; off by default
+RATE_KEY_ENV = "GREENTEXT_RATE_KEY"  # what a client is: "ip" (default) or "session" (one browser tab)
+DEFAULT_TIME_LIMIT = 120.0
+_FROM_ENV = object()
+
+BUSY_MESSAGE = ("The model is busy: too many requests at once. Try again in a few seconds. / "
+                "O modelo está ocupado: pedidos demais ao mesmo tempo. Tente de novo em alguns segundos.")
+OOM_MESSAGE = ("The model ran out of memory on {device} for this request: try a shorter prompt or fewer new "
+               "tokens. The server is still running. / O modelo ficou sem memória ({device}) neste pedido: "
+               "tente um prompt menor ou menos tokens novos. O servidor continua no ar.")
+TIME_NOTE = {"en": "Stopped at the time limit of {s:g} s per request.",
+             "pt": "Parou no limite de tempo de {s:g} s por pedido."}
 
 try:  # On ZeroGPU Spaces the GPU is lent per call through `spaces.GPU`; elsewhere this is a no-op.
     import spaces
@@ -115,11 +136,39 @@ body.big .step-chosen, body.big .step-foot, body.big .gt-note, body.big table.ca
 body.big textarea, body.big input, body.big label, body.big button { font-size: 1.2rem !important; }
 """
 
+SAFE_ON = ("🛡️ **Lecture-safe mode: on** · profanity and slurs (English, Portuguese) are shown as ████; the "
+           "probabilities stay the model's own · *Modo seguro para aula: ligado* (`--safe-mode off` to turn off)")
+SAFE_OFF = ("⚠️ **Lecture-safe mode: off** · the model's words are shown unfiltered · *Modo seguro para aula: "
+            "desligado*")
+
 BIG_TYPE_JS = "(on) => { document.body.classList.toggle('big', on); return on; }"
 
 
-def _error(err: Exception) -> gr.Error:
-    return gr.Error(str(err), print_exception=False)
+def _error(err: Exception | str) -> gr.Error:
+    # Toasts render their message as (sanitised) HTML: escape it, as values in it are user-provided.
+    return gr.Error(html.escape(str(err), quote=False), print_exception=False)
+
+
+@contextmanager
+def _user_errors(device: str = "the device"):
+    """Turn the core's errors into messages for the user (never a traceback); the server goes on."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except (InvalidSetting, RateLimited) as err:
+        raise _error(err) from None
+    except Busy:
+        raise _error(BUSY_MESSAGE) from None
+    except Exception as err:
+        if not limits.is_out_of_memory(err):
+            raise
+        limits.free_memory()
+        raise _error(OOM_MESSAGE.format(device=device)) from None
+
+
+def safe_mode_from_env() -> bool:
+    return os.environ.get(SAFE_MODE_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
 
 
 def _settings(temperature, top_k, top_p, max_new_tokens, seed) -> SamplingSettings:
@@ -137,32 +186,76 @@ def _lang(request: gr.Request | None) -> str:
 class App:
     """The handlers behind the components and the API, around one shared engine."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, safe_mode: bool = True, rate_limit: RateLimiter | None = None,
+                 time_limit: float | None = DEFAULT_TIME_LIMIT, rate_key: str = "ip"):
         self.engine = engine
+        self.time_limit = time_limit  # seconds per request (None = none): a longer generation ends early
+        self.rate_limit, self.rate_key = rate_limit, rate_key
+        # Lecture-safe mode: generated text and shown tokens pass the word filter (None = off).
+        self.words = safety.WordFilter.default() if safe_mode else None
         # On ZeroGPU the GPU exists only inside `spaces.GPU` calls, not in a worker thread: decode per request.
-        self.worker = None if ZERO_GPU else BatchWorker(engine, max_batch=BATCH)
+        self.worker = None if ZERO_GPU else BatchWorker(engine, max_batch=BATCH, time_limit=time_limit)
+
+    @property
+    def safe_mode(self) -> bool:
+        return self.words is not None
+
+    def _errors(self):
+        return _user_errors(self.engine.info.device)
+
+    def check_rate(self, request: gr.Request | None) -> None:
+        """Count one request against this client's rate limit (if one is set); RateLimited when over."""
+        if self.rate_limit is None or request is None:
+            return
+        if self.rate_key == "session":
+            key = getattr(request, "session_hash", None) or "?"
+        else:
+            client = getattr(request, "client", None)
+            key = getattr(client, "host", None) or "?"
+        with self._errors():
+            self.rate_limit.check(key)
+
+    def mask(self, prompt: str, continuation: str) -> tuple[str, str, int]:
+        """(prompt, continuation, words masked) as shown in lecture-safe mode; unchanged when it is off.
+        The two are masked together, so a word split between them is caught too."""
+        if self.words is None:
+            return prompt, continuation, 0
+        masked = self.words.mask(prompt + continuation)
+        return masked.text[:len(prompt)], masked.text[len(prompt):], masked.count
+
+    def _mask_step(self, step):
+        return safety.mask_step(step, self.words) if self.words is not None and step is not None else step
+
+    def _mask_tokens(self, tokens):
+        if self.words is None:
+            return tokens
+        return [dataclasses.replace(t, raw=m.text, token=visible(m.text)) if m.count else t
+                for t, m in ((t, self.words.mask(t.raw)) for t in tokens)]
 
     # --- API and Generate tab -------------------------------------------------------------
     def model_info(self) -> dict:
-        """The model: name, parameters, layers, heads, context, vocab_size, device, dtype."""
-        return self.engine.info.as_dict()
+        """The model: name, parameters, layers, heads, context, vocab_size, device, dtype; and safe_mode."""
+        return {**self.engine.info.as_dict(), "safe_mode": self.safe_mode}
 
     def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
-                 max_new_tokens: int = 80, seed: int | None = None) -> Iterator[str]:
-        """The continuation (text after the prompt) for these sampling settings, streamed as it grows."""
+                 max_new_tokens: int = 80, seed: int | None = None,
+                 request: gr.Request = None) -> Iterator[str]:
+        """The continuation (text after the prompt) for these sampling settings, streamed as it grows.
+        In lecture-safe mode listed words come masked (████)."""
+        self.check_rate(request)
         job = self._start(prompt, _settings(temperature, top_k, top_p, max_new_tokens, seed))
-        for _ in self._tokens(job):
-            yield job.text
-        yield job.text
+        shown_prompt = "" if job.prompt.started_from_eos else job.prompt.text
+        with self._errors():
+            for _ in self._tokens(job):
+                yield self.mask(shown_prompt, job.text)[1]
+        yield self.mask(shown_prompt, job.text)[1]
 
     def _start(self, prompt: str, settings: SamplingSettings):
         """A generation in the batch worker (or, on ZeroGPU, a Run of its own); same tokens alone."""
-        try:
+        with self._errors():
             if self.worker is None:
-                return self.engine.start(prompt, settings)
+                return self.engine.start(prompt, settings, time_limit=self.time_limit)
             return self.worker.submit(prompt, settings)
-        except (InvalidSetting, Busy) as err:
-            raise _error(err) from None
 
     def _tokens(self, job):
         """Iterate a job's tokens; closing this generator (Stop, a closed tab) cancels the job at once."""
@@ -172,45 +265,64 @@ class App:
             job.stop()
 
     def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
-                      steps: int = 10, seed: int | None = None, top_n: int = 10) -> dict:
-        """Every step's candidates and probabilities for `steps` sampled tokens, plus the continuation."""
-        settings = _settings(temperature, top_k, top_p, steps, seed)
-        try:
-            run = gpu(self.engine.generate)(prompt, settings, top_n=top_n)
-        except InvalidSetting as err:
-            raise _error(err) from None
+                      steps: int = 10, seed: int | None = None, top_n: int = 10,
+                      request: gr.Request = None) -> dict:
+        """Every step's candidates and probabilities for `steps` sampled tokens, plus the continuation.
+        In lecture-safe mode listed words come masked in tokens and text; the numbers are unchanged."""
+        self.check_rate(request)
+        with self._errors():
+            steps = as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX)
+            top_n = check_top_n(top_n)
+            settings = _settings(temperature, top_k, top_p, steps, seed)
+            run = gpu(self.engine.generate)(prompt, settings, top_n=top_n, time_limit=self.time_limit)
+        shown_prompt = "" if run.prompt.started_from_eos else run.prompt.text
+        text = self.mask(shown_prompt, run.text)[1]
+        masked_steps = [self._mask_step(s) for s in run.steps]
         return {
-            "prompt_tokens": [export.token_json(t) for t in run.prompt.tokens],
-            "steps": [export.step_json(s) for s in run.steps],
-            "text": run.text,
+            "prompt_tokens": [export.token_json(t) for t in self._mask_tokens(run.prompt.tokens)],
+            "steps": [export.step_json(s) for s in masked_steps],
+            "text": text,
             "seed": run.seed,
             "notes": run.prompt.notes,
+            "finish_reason": run.finish_reason,
+            "safe_mode": self.safe_mode,
+            "masked": sum(s.extra.get("masked", 0) for s in masked_steps),
         }
 
-    def attention(self, text: str, layer: int = 0) -> dict:
+    def attention(self, text: str, layer: int = 0, request: gr.Request = None) -> dict:
         """Tokens of `text` and one layer's attention weights as [heads][n][n]."""
-        try:
-            from .settings import as_int
-
+        self.check_rate(request)
+        with self._errors():
+            check_prompt(text, "text")
             layer = as_int("layer", layer, 0, self.engine.info.layers - 1)
             att = gpu(self.engine.attention)(text)
-        except InvalidSetting as err:
-            raise _error(err) from None
         return {"tokens": [export.token_json(t) for t in att.tokens], "layer": layer,
                 "attention": att.weights[layer].round(5).tolist(), "truncated_tokens": att.truncated_tokens}
 
-    def generate_stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed):
-        """Generate tab: stream the greentext as it is written."""
+    def generate_stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, request: gr.Request = None):
+        """Generate tab: stream the greentext as it is written (masked in lecture-safe mode, with a note)."""
+        self.check_rate(request)
         run = self._start(prompt, _settings(temperature, top_k, top_p, max_new_tokens, seed))
-        note = " ".join(run.prompt.notes)
+        lang = _lang(request)
+        notes = list(run.prompt.notes)
         shown_prompt = "" if run.prompt.started_from_eos else prompt
+
+        def view():
+            shown, text, masked = self.mask(shown_prompt, run.text)
+            extra = [views.masked_note(masked, lang)]
+            if run.finish_reason == "time":
+                extra.append(TIME_NOTE[lang].format(s=self.time_limit))
+            note = " ".join(notes + [e for e in extra if e])
+            return views.greentext_html(shown, text, note), shown + text, self._status(run)
+
         last = 0.0
-        for _ in self._tokens(run):
-            now = time.perf_counter()
-            if now - last > 0.05:  # at most ~20 screen updates a second
-                last = now
-                yield views.greentext_html(shown_prompt, run.text, note), shown_prompt + run.text, self._status(run)
-        yield views.greentext_html(shown_prompt, run.text, note), shown_prompt + run.text, self._status(run)
+        with self._errors():
+            for _ in self._tokens(run):
+                now = time.perf_counter()
+                if now - last > 0.05:  # at most ~20 screen updates a second
+                    last = now
+                    yield view()
+        yield view()
 
     def _status(self, run) -> str:
         info = self.engine.info
@@ -221,27 +333,30 @@ class App:
     def walk_for(self, walk: Walk | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
         """The user's walk, or a new one if the prompt or the settings changed (the seed is then kept)."""
         settings = _settings(temperature, top_k, top_p, max_new_tokens, seed)
-        try:
-            top_n = int(top_n)
+        with self._errors():
+            top_n = check_top_n(top_n)
             if walk is not None and walk.prompt.text == prompt and _same(walk.settings, settings):
                 if walk.top_n != top_n:
                     walk = walk.with_top_n(top_n)
                 return walk
             return self.engine.walk(prompt, settings, top_n)
-        except InvalidSetting as err:
-            raise _error(err) from None
 
     def walk_view(self, walk: Walk, lang: str):
         """(upcoming step's table, last step's table, chart, story so far, status, prompt tokens)."""
-        done = walk.steps[-1] if walk.steps else None
-        upcoming = None if walk.finished else walk.candidates()
+        done = self._mask_step(walk.steps[-1] if walk.steps else None)
+        upcoming = None if walk.finished else self._mask_step(walk.candidates())
         main = upcoming or done
         shown_prompt = "" if walk.prompt.started_from_eos else walk.prompt.text
+        shown, text, masked = self.mask(shown_prompt, walk.text)
+        note = " ".join(walk.prompt.notes + ([views.masked_note(masked, lang)] if masked else []))
         status = f"seed **{walk.settings.seed}** · {len(walk.ids)}/{walk.settings.max_new_tokens} tokens"
         return (views.step_html(main, lang), views.step_html(done, lang) if upcoming and done else "",
-                charts.step_figure(main, lang),
-                views.greentext_html(shown_prompt, walk.text, " ".join(walk.prompt.notes)),
-                status + (" · ✔" if walk.finished else ""), views.tokens_html(walk.prompt.tokens))
+                charts.step_figure(main, lang), views.greentext_html(shown, text, note),
+                status + (" · ✔" if walk.finished else ""), views.tokens_html(self._mask_tokens(walk.prompt.tokens)))
+
+    def shown_steps(self, walk: Walk) -> list:
+        """The walk's steps as shown and exported (masked in lecture-safe mode, numbers unchanged)."""
+        return [self._mask_step(s) for s in walk.steps]
 
 
 def _same(a: SamplingSettings, b: SamplingSettings) -> bool:
@@ -257,14 +372,24 @@ def _sliders(prefix: str):
     return t, k, p
 
 
-def build_app(engine: Engine) -> gr.Blocks:
-    """The Blocks app around `engine`; `launch()` it, or drive it with gradio_client in tests."""
-    app = App(engine)
+def build_app(engine: Engine, *, safe_mode: bool | None = None, time_limit=_FROM_ENV,
+              rate_limit: str | None = None, rate_key: str | None = None) -> gr.Blocks:
+    """The Blocks app around `engine`; `launch()` it (after `configure_queue`), or drive it with
+    gradio_client in tests. Each limit left out comes from its environment variable (README "Limits")."""
+    safe_mode = safe_mode_from_env() if safe_mode is None else safe_mode
+    time_limit = limits.env_float(TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT) if time_limit is _FROM_ENV else time_limit
+    rate = RateLimiter.parse(os.environ.get(RATE_LIMIT_ENV, "") if rate_limit is None else rate_limit)
+    rate_key = (rate_key or os.environ.get(RATE_KEY_ENV, "ip")).strip().lower()
+    if rate_key not in ("ip", "session"):
+        raise ValueError(f"{RATE_KEY_ENV} must be ip or session (got {rate_key!r})")
+    app = App(engine, safe_mode=safe_mode, rate_limit=rate, time_limit=time_limit, rate_key=rate_key)
     info = engine.info
     with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
+        demo.greentext = app  # the handlers' state, for tests and tools
         with gr.Row():
             gr.Markdown("# GPT-2 Greentext Lab")
             big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
+        gr.Markdown(SAFE_ON if safe_mode else SAFE_OFF, elem_id="safe-mode")
         with gr.Accordion(I18N("model"), open=False):
             gr.Markdown(f"**{views.esc(info.name)}** · {info.parameters:,} parameters · {info.layers} layers · "
                         f"{info.heads} heads · context {info.context} · vocabulary {info.vocab_size:,} · "
@@ -327,29 +452,33 @@ def build_app(engine: Engine) -> gr.Blocks:
                 inputs = [walk_state, p_prompt, p_t, p_k, p_p, p_n, p_seed, p_top]
                 outputs = [walk_state, p_table, p_last, p_plot, p_story, p_status, p_tokens, b_csv, b_slides]
 
-                def act(action):
+                def act(action, rate_limited=False):
                     def handler(walk, prompt, t, k, p, n, seed, top_n, *extra, request: gr.Request = None):
+                        if rate_limited:
+                            app.check_rate(request)
                         walk = app.walk_for(walk, prompt, t, k, p, n, seed, top_n)
-                        try:
-                            action(walk, *extra)
-                        except InvalidSetting as err:
-                            gr.Warning(str(err))
-                        lang = _lang(request)
-                        csv_path, slides_path = _write_csvs(walk, lang)
-                        return (walk, *app.walk_view(walk, lang), csv_path, slides_path)
+                        with app._errors():
+                            try:
+                                action(walk, *extra)
+                            except InvalidSetting as err:
+                                gr.Warning(html.escape(str(err), quote=False))
+                            lang = _lang(request)
+                            csv_path, slides_path = _write_csvs(app.shown_steps(walk), lang)
+                            return (walk, *app.walk_view(walk, lang), csv_path, slides_path)
                     return gpu(handler)
 
                 common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, api_visibility="private")
                 b_sample.click(act(lambda w: w.sample()), inputs, outputs, **common)
                 b_greedy.click(act(lambda w: w.greedy()), inputs, outputs, **common)
-                b_run.click(act(lambda w, n: w.run(_steps(n))), inputs + [p_steps], outputs, **common)
+                b_run.click(act(lambda w, n: w.run(_steps(n), app.time_limit), rate_limited=True),
+                            inputs + [p_steps], outputs, **common)
                 b_undo.click(act(lambda w: w.undo()), inputs, outputs, **common)
                 b_reset.click(act(lambda w: w.reset()), inputs, outputs, **common)
                 b_pick.click(act(lambda w, r: w.pick(rank=r)), inputs + [p_rank], outputs, **common)
-                demo.load(act(lambda w: None), inputs, outputs, api_visibility="private")
+                demo.load(act(lambda w: None), inputs, outputs, **common)
                 def show_tokens(text):
                     try:
-                        return views.tokens_html(engine.tokenize(text or ""))
+                        return views.tokens_html(app._mask_tokens(engine.tokenize(text or "")))
                     except InvalidSetting as err:
                         raise _error(err) from None
 
@@ -388,22 +517,27 @@ def build_app(engine: Engine) -> gr.Blocks:
 
 
 def _steps(n) -> int:
-    from .settings import as_int
-
     return as_int("steps", n, 1, MAX_NEW_TOKENS_MAX)
 
 
-def _write_csvs(walk: Walk, lang: str) -> tuple[str | None, str | None]:
-    if not walk.steps:
+def _write_csvs(steps: list, lang: str) -> tuple[str | None, str | None]:
+    """The steps (as shown: masked in lecture-safe mode) as the full CSV and the slide-ready CSV."""
+    if not steps:
         return None, None
     folder = tempfile.mkdtemp(prefix="greentext-")
     full = os.path.join(folder, "steps.csv")
     slides = os.path.join(folder, "slides-pt-BR.csv" if lang == "pt" else "slides.csv")
     with open(full, "w", encoding="utf-8", newline="") as f:
-        f.write(export.steps_csv(walk.steps))
+        f.write(export.steps_csv(steps))
     with open(slides, "w", encoding="utf-8-sig", newline="") as f:  # BOM: spreadsheets then read UTF-8
-        f.write(export.slides_csv(walk.steps, "pt-BR" if lang == "pt" else "en"))
+        f.write(export.slides_csv(steps, "pt-BR" if lang == "pt" else "en"))
     return full, slides
+
+
+def configure_queue(demo: gr.Blocks) -> gr.Blocks:
+    """The queue every launch uses: at most QUEUE_SIZE waiting requests (then gradio answers "busy"),
+    CONCURRENCY model calls at once by default."""
+    return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
 
 
 def launch_kwargs() -> dict:
@@ -419,12 +553,22 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
+    parser.add_argument("--safe-mode", choices=["on", "off"], default=None,
+                        help=f"lecture-safe mode: mask profanity and slurs (default on; ${SAFE_MODE_ENV}=0 turns it off)")
+    parser.add_argument("--unsafe", action="store_true", help="the same as --safe-mode off")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help=f"seconds per request, 0 = none (default ${TIME_LIMIT_ENV} or {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--rate-limit", default=None,
+                        help=f"REQUESTS/SECONDS per client, e.g. 10/60, or off (default ${RATE_LIMIT_ENV} or off)")
     args = parser.parse_args(argv)
+    safe_mode = False if args.unsafe else None if args.safe_mode is None else args.safe_mode == "on"
+    time_limit = _FROM_ENV if args.time_limit is None else (args.time_limit or None)
     try:
+        RateLimiter.parse(args.rate_limit if args.rate_limit is not None else os.environ.get(RATE_LIMIT_ENV))
         engine = Engine.load(args.model, args.device)
-    except ModelLoadError as err:
+    except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
-    demo = build_app(engine)
-    demo.queue(max_size=64, default_concurrency_limit=CONCURRENCY)
+    demo = build_app(engine, safe_mode=safe_mode, time_limit=time_limit, rate_limit=args.rate_limit)
+    configure_queue(demo)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs())

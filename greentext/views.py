@@ -17,13 +17,26 @@ LABELS = {
                cumulative="cumulative", status="", chosen="chosen", others="all other tokens",
                entropy="entropy", bits="bits", kept="tokens kept", cut_top_k="cut by top-k",
                cut_top_p="cut by top-p", cut_greedy="greedy: only #1", step="step", next="next token?",
-               tokens="tokens", how={"sampled": "sampled", "greedy": "greedy", "picked": "picked by hand"}),
+               tokens="tokens", how={"sampled": "sampled", "greedy": "greedy", "picked": "picked by hand"},
+               masked="{n} masked — lecture-safe mode (the probabilities are the model's own)"),
     "pt": dict(rank="#", token="token", p_raw="p (T=1)", p_temp="após T", p_final="após top-k/top-p",
                cumulative="acumulada", status="", chosen="escolhido", others="todos os outros tokens",
                entropy="entropia", bits="bits", kept="tokens mantidos", cut_top_k="cortado pelo top-k",
                cut_top_p="cortado pelo top-p", cut_greedy="guloso: só o 1º", step="passo", next="próximo token?",
-               tokens="tokens", how={"sampled": "sorteado", "greedy": "guloso", "picked": "escolhido à mão"}),
+               tokens="tokens", how={"sampled": "sorteado", "greedy": "guloso", "picked": "escolhido à mão"},
+               masked="{n} mascarado(s) — modo seguro para aula (as probabilidades são as do modelo)"),
 }
+
+MASKED_WORDS = {"en": ("1 word masked — lecture-safe mode", "{n} words masked — lecture-safe mode"),
+                "pt": ("1 palavra mascarada — modo seguro para aula", "{n} palavras mascaradas — modo seguro para aula")}
+
+
+def masked_note(count: int, lang: str = "en") -> str:
+    """"2 words masked — lecture-safe mode" (or in Portuguese); "" when nothing was masked."""
+    if not count:
+        return ""
+    one, many = MASKED_WORDS.get(lang, MASKED_WORDS["en"])
+    return one if count == 1 else many.format(n=count)
 
 
 def esc(text: str) -> str:
@@ -93,6 +106,8 @@ def step_html(step: Step, lang: str = "en", locale: str | None = None) -> str:
         chosen_line = (f'<div class="step-chosen">→ <code class="tok-text">{esc(ch.token)}</code> '
                        f'({L["how"].get(ch.how, ch.how)}, #{ch.rank}, {pct(ch.p_final)})</div>')
     entropy = f"{step.entropy:.2f}".replace(".", ",") if lang == "pt" else f"{step.entropy:.2f}"
+    masked = step.extra.get("masked", 0)
+    masked_html = f'<div class="gt-note safe-note">{esc(L["masked"].format(n=masked))}</div>' if masked else ""
     return f"""<div class="step">
 <div class="step-head"><span class="step-n">{L['step']} {step.index + 1}</span>
 <span class="step-context">{esc(context)}</span> <span class="arrow">→ {L['next'] if not step.chosen else ''}</span></div>
@@ -101,4 +116,4 @@ def step_html(step: Step, lang: str = "en", locale: str | None = None) -> str:
 <th>{L['p_final']}</th><th>{L['cumulative']}</th><th>{L['status']}</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <div class="step-foot">{L['others']}: {pct(step.p_other)} · {L['entropy']}: {entropy} {L['bits']} ·
-{L['kept']}: {step.kept_count:,}</div></div>"""
+{L['kept']}: {step.kept_count:,}</div>{masked_html}</div>"""
