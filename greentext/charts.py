@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
+from .attention_view import GEN_COLOR as GEN, labels
 from .steps import Step
 from .tokens import Token
 
@@ -34,19 +37,33 @@ def step_figure(step: Step, lang: str = "en", top: int = 15) -> go.Figure:
 
 
 def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, prompt_tokens: int | None = None) -> go.Figure:
-    """Heatmap of one (n × n) attention matrix: row = the token attending, column = the token looked at."""
-    labels = [f"{i}:{t.token}" for i, t in enumerate(tokens)]
+    """Heatmap of one (n × n) attention matrix: row = the token attending, column = the token looked at.
+
+    The axes carry the tokens as the bertviz views write them ("·be", "↵"); generated tokens (from
+    `prompt_tokens` on) are labelled in bold orange, after a gold line."""
+    names = labels(tokens)
     n = len(tokens)
     masked = np.where(np.tril(np.ones((n, n), dtype=bool)), weights, np.nan)
     # The first token soaks up much attention in GPT-2; a 99th-percentile top keeps the rest visible.
     top = float(np.nanpercentile(masked, 99)) if n > 1 else 1.0
-    fig = go.Figure(go.Heatmap(z=masked, x=labels, y=labels, colorscale="Greens", zmin=0, zmax=max(top, 1e-6),
-                               hovertemplate="%{y} → %{x}<br>%{z:.3f}<extra></extra>"))
-    if prompt_tokens and 0 < prompt_tokens < n:
-        edge = prompt_tokens - 0.5
-        fig.add_shape(type="line", x0=-0.5, x1=n - 0.5, y0=edge, y1=edge, line=dict(color=GOLD, width=2))
+    prompt = n if prompt_tokens is None else max(0, min(n, int(prompt_tokens)))
+    # Plotly reads a little HTML in labels: escape the tokens, then mark the generated ones.
+    ticks = [html.escape(t, quote=False) for t in names]
+    ticks = [f"<b><span style='color:{GEN}'>{t}</span></b>" if i >= prompt else t for i, t in enumerate(ticks)]
+    every = max(1, -(-n // 48))  # at most ~48 labelled ticks an axis
+    shown = list(range(0, n, every))
+    hover = np.array([[f"{i}:{ticks[i]} → {j}:{ticks[j]}" for j in range(n)] for i in range(n)], dtype=object) \
+        if n <= 256 else None
+    fig = go.Figure(go.Heatmap(z=masked.round(4), colorscale="Greens", zmin=0, zmax=max(top, 1e-6),
+                               text=hover, hovertemplate=("%{text}" if hover is not None else "%{y} → %{x}")
+                               + "<br>%{z:.3f}<extra></extra>"))
+    if 0 < prompt < n:
+        edge = prompt - 0.5
+        for line in (dict(x0=-0.5, x1=n - 0.5, y0=edge, y1=edge), dict(x0=edge, x1=edge, y0=-0.5, y1=n - 0.5)):
+            fig.add_shape(type="line", line=dict(color=GOLD, width=2), **line)
     size = min(900, 220 + 18 * n)
     fig.update_layout(title=title, height=size, margin=dict(l=110, r=10, t=40, b=110), font=dict(size=13),
                       plot_bgcolor="white")
-    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], tickangle=-60)
+    fig.update_yaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], autorange="reversed")
     return fig

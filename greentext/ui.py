@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import html
 import os
 import sys
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 
 import gradio as gr
 
-from . import charts, export, limits, safety, views
+from . import attention_view, charts, export, limits, safety, views
 from .batching import BatchWorker, Busy
 from .engine import Engine, Walk
 from .limits import RateLimited, RateLimiter
@@ -44,6 +45,7 @@ CONCURRENCY = int(os.environ.get("GREENTEXT_CONCURRENCY", "4"))
 # only wait on it, so up to BATCH of them may run at once (their own concurrency group).
 BATCH = int(os.environ.get("GREENTEXT_BATCH", "32"))
 GENERATE_GROUP = "generate"
+STREAM_EVERY = 0.05  # seconds between streamed updates of one generation (~20 a second at most)
 QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
 # Limits read when the app is built (so tests and flags can set them): see README "Limits".
 SAFE_MODE_ENV = "GREENTEXT_SAFE_MODE"  # lecture-safe mode: on unless "0", "off", "false" or "no"
@@ -60,6 +62,11 @@ OOM_MESSAGE = ("The model ran out of memory on {device} for this request: try a 
                "tente um prompt menor ou menos tokens novos. O servidor continua no ar.")
 TIME_NOTE = {"en": "Stopped at the time limit of {s:g} s per request.",
              "pt": "Parou no limite de tempo de {s:g} s por pedido."}
+TRUNCATED_NOTE = {"en": "The text is longer than the context: its first {k} tokens were dropped.",
+                  "pt": "O texto é maior que o contexto: os primeiros {k} tokens foram descartados."}
+# The Attention tab's bertviz views load d3 and jQuery from the app (see launch_kwargs), never a CDN.
+# Relative, so it resolves against the page's own address (also under a proxy path).
+SCRIPT_URL = "gradio_api/file="
 
 try:  # On ZeroGPU Spaces the GPU is lent per call through `spaces.GPU`; elsewhere this is a no-op.
     import spaces
@@ -82,7 +89,7 @@ I18N = gr.I18n(
             run_steps="Run N steps", csv="Download all steps (CSV)", slides="Slide-ready CSV",
             tokenization="The prompt as tokens (id under each)", text="Text", layer="Layer", head="Head",
             show_attention="Show attention", model="Model", big="Projector mode (large type)",
-            examples="Examples"),
+            examples="Examples", head_view="Head view (bertviz)", model_view="Model view (bertviz)"),
     **{lang: dict(generate_tab="Gerar", probabilities_tab="Probabilidades", attention_tab="Atenção",
                   prompt="Prompt", temperature="Temperatura (0 = guloso)", top_k="Top-k (0 = desligado)",
                   top_p="Top-p (1 = desligado)", max_new_tokens="Máximo de tokens novos",
@@ -93,7 +100,8 @@ I18N = gr.I18n(
                   csv="Baixar todos os passos (CSV)", slides="CSV para slides", text="Texto",
                   tokenization="O prompt em tokens (id embaixo de cada)", layer="Camada", head="Cabeça",
                   show_attention="Mostrar atenção", model="Modelo", big="Modo projetor (letra grande)",
-                  examples="Exemplos")
+                  examples="Exemplos", head_view="Visão por cabeça (bertviz)",
+                  model_view="Visão do modelo (bertviz)")
        for lang in ("pt", "pt-BR")},
 )
 
@@ -246,7 +254,7 @@ class App:
         job = self._start(prompt, _settings(temperature, top_k, top_p, max_new_tokens, seed))
         shown_prompt = "" if job.prompt.started_from_eos else job.prompt.text
         with self._errors():
-            for _ in self._tokens(job):
+            for _ in self._updates(job):
                 yield self.mask(shown_prompt, job.text)[1]
         yield self.mask(shown_prompt, job.text)[1]
 
@@ -263,6 +271,16 @@ class App:
             yield from (gpu(lambda: iter(job))() if self.worker is None else job)
         finally:
             job.stop()
+
+    def _updates(self, job):
+        """`_tokens`, at most one update every STREAM_EVERY seconds (the first token at once): fifty
+        phones streaming every token would cost the server more than the model does."""
+        last = 0.0
+        for _ in self._tokens(job):
+            now = time.perf_counter()
+            if now - last >= STREAM_EVERY:
+                last = now
+                yield
 
     def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
                       steps: int = 10, seed: int | None = None, top_n: int = 10,
@@ -315,13 +333,9 @@ class App:
             note = " ".join(notes + [e for e in extra if e])
             return views.greentext_html(shown, text, note), shown + text, self._status(run)
 
-        last = 0.0
         with self._errors():
-            for _ in self._tokens(run):
-                now = time.perf_counter()
-                if now - last > 0.05:  # at most ~20 screen updates a second
-                    last = now
-                    yield view()
+            for _ in self._updates(run):
+                yield view()
         yield view()
 
     def _status(self, run) -> str:
@@ -488,26 +502,67 @@ def build_app(engine: Engine, *, safe_mode: bool | None = None, time_limit=_FROM
             with gr.Tab(I18N("attention_tab"), id="attention") as att_tab:
                 a_text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("text"), elem_id="a-text")
                 with gr.Row():
-                    a_layer = gr.Slider(0, info.layers - 1, value=0, step=1, label=I18N("layer"))
+                    a_layer = gr.Slider(0, info.layers - 1, value=0, step=1, label=I18N("layer"), elem_id="a-layer")
                     a_head = gr.Dropdown([("average", -1)] + [(str(h), h) for h in range(info.heads)], value=-1,
                                          label=I18N("head"))
                     a_go = gr.Button(I18N("show_attention"), variant="primary", elem_id="a-show")
-                a_plot = gr.Plot(elem_id="a-plot")
+                # The prompt part of the text when it came from the Generate tab (None: all of it is prompt).
+                a_prompt = gr.State(None)
+                a_note = gr.Markdown("", elem_id="a-note")
+                with gr.Row():
+                    with gr.Column(scale=2, min_width=380):
+                        a_head_view = gr.HTML("", label=I18N("head_view"), elem_id="a-head-view")
+                    with gr.Column(scale=3):
+                        a_plot = gr.Plot(elem_id="a-plot")
+                a_model_view = gr.HTML("", label=I18N("model_view"), elem_id="a-model-view")
 
-                def show_attention(text, layer, head):
-                    try:
-                        att = app.engine.attention(text)
-                    except InvalidSetting as err:
-                        raise _error(err) from None
-                    layer = int(layer)
-                    weights = att.weights[layer].mean(0) if int(head) < 0 else att.weights[layer, int(head)]
-                    title = f"layer {layer} · " + ("average of heads" if int(head) < 0 else f"head {int(head)}")
-                    return charts.attention_figure(att.tokens, weights, title)
+                @functools.lru_cache(maxsize=1)  # the layer slider and head menu re-render the same text
+                def attention_of(text):
+                    return gpu(app.engine.attention)(text)
 
-                a_go.click(show_attention, [a_text, a_layer, a_head], a_plot, api_visibility="private",
-                           concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+                def show_attention(text, layer, head, prompt, request: gr.Request = None, model_view=True):
+                    with app._errors():
+                        att = attention_of(check_prompt(text, "text"))
+                    lang, layer, head = _lang(request), int(layer), int(head)
+                    tokens = app._mask_tokens(att.tokens)
+                    n_prompt = attention_view.prompt_token_count(engine.tokenizer, text, prompt, att.truncated_tokens)
+                    weights = att.weights[layer].mean(0) if head < 0 else att.weights[layer, head]
+                    title = f"layer {layer} · " + ("average of heads" if head < 0 else f"head {head}")
+                    figure = charts.attention_figure(tokens, weights, title, n_prompt)
+                    notes = [TRUNCATED_NOTE[lang].format(k=att.truncated_tokens)] if att.truncated_tokens else []
+                    too_long = attention_view.too_long(len(tokens), lang)
+                    if too_long:
+                        head_html = model_html = ""
+                        notes.append(too_long)
+                    else:
+                        kw = dict(prompt_tokens=n_prompt, lang=lang, url_prefix=SCRIPT_URL)
+                        head_html = attention_view.head_view(tokens, att.weights[layer], layer, head=head, **kw).iframe()
+                        model_html = attention_view.model_view(tokens, att.weights, **kw).iframe() if model_view else None
+                    note = " ".join(f"⚠️ {views.esc(n)}" for n in notes)
+                    if not model_view:
+                        return figure, head_html, note
+                    return figure, head_html, note, model_html
+
+                def show_layer(text, layer, head, prompt, request: gr.Request = None):
+                    if not (text or "").strip():  # nothing shown yet: the layer/head pickers wait for a text
+                        return gr.skip(), gr.skip(), gr.skip()
+                    return show_attention(text, layer, head, prompt, request, model_view=False)
+
+                common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+                a_inputs = [a_text, a_layer, a_head, a_prompt]
+                a_go.click(show_attention, a_inputs, [a_plot, a_head_view, a_note, a_model_view], **common)
+                # input: dragging, arrow keys and the typed number all re-render; always_last skips stale values
+                a_layer.input(show_layer, a_inputs, [a_plot, a_head_view, a_note], trigger_mode="always_last", **common)
+                a_head.input(show_layer, a_inputs, [a_plot, a_head_view, a_note], **common)
+                a_text.input(lambda: None, None, a_prompt, api_visibility="private")  # typed text: all prompt
+
                 # The text defaults to the last prompt + generation of the Generate tab.
-                g_event.then(lambda story: story, g_text, a_text, api_visibility="private")
+                def from_generate(story, prompt):
+                    shown = [p for p in ("" if not (prompt or "").strip() else None, prompt, app.mask(prompt or "", "")[0])
+                             if p is not None and story.startswith(p)]
+                    return story, (shown[0] if shown else None)
+
+                g_event.then(from_generate, [g_text, g_prompt], [a_text, a_prompt], api_visibility="private")
 
         gr.api(app.model_info, api_name="model_info")
         gr.api(app.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
@@ -541,7 +596,9 @@ def configure_queue(demo: gr.Blocks) -> gr.Blocks:
 
 
 def launch_kwargs() -> dict:
-    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"))
+    # allowed_paths: the two JS files the Attention tab's bertviz views load (d3 v5, jQuery), and nothing else.
+    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"),
+                allowed_paths=[str(p) for p in attention_view.library_files().values()])
 
 
 def main(argv=None) -> None:

@@ -27,6 +27,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SLOW = 60_000  # ms: a 2-core CPU may be busy training; the model runs on it
 GREEN, MAROON = "rgb(92, 122, 16)", "rgb(128, 0, 0)"
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>\n>be me </textarea><b>bold'
+APP = {}  # the launched app, for tests that compare the page with the engine
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,7 @@ def app_url(request):
     demo = build_app(engine)
     demo.queue(default_concurrency_limit=4)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **launch_kwargs())
+    APP["demo"] = demo
     yield demo.local_url
     demo.close()
 
@@ -85,7 +87,21 @@ def field(page, elem_id: str):
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover state on the last button clicked
+    # Chromium paints a cross-origin (sandboxed) iframe only while it is in the viewport: make the
+    # viewport the whole page for the picture, then put it back.
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": page.evaluate("document.documentElement.scrollHeight")})
+    page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+    page.set_viewport_size(size)
+
+
+def bertviz_frame(page, elem_id: str):
+    """The sandboxed iframe of a bertviz view, once its drawing is done (the page sets data-drawn)."""
+    frame = page.locator(f"#{elem_id} iframe")
+    expect(frame).to_have_attribute("sandbox", "allow-scripts", timeout=SLOW)
+    expect(page.frame_locator(f"#{elem_id} iframe").locator("body[data-drawn='1']")).to_be_attached(timeout=SLOW)
+    return frame.element_handle().content_frame()
 
 
 def wait_idle(page) -> None:
@@ -138,6 +154,12 @@ def test_three_tabs_offline(browser, app_url):
         page.locator("#a-show").click()
         expect(page.locator("#a-plot .js-plotly-plot, #a-plot .plot-container").first).to_be_visible(timeout=SLOW)
         wait_idle(page)
+        head = bertviz_frame(page, "a-head-view")
+        bertviz_frame(page, "a-model-view")
+        # The text came from the Generate tab: its generated tokens are marked in the head view.
+        assert head.evaluate("document.querySelectorAll('#left text.gen').length") > 0
+        head.locator("#left text").nth(2).hover()  # what a presenter does: lines of one token
+        page.wait_for_timeout(300)
         shot(page, "attention.png")
         assert not errors, errors
     finally:
@@ -178,5 +200,64 @@ def test_html_in_the_prompt_is_shown_as_text(browser, app_url):
         expect(output).to_contain_text("</textarea><b>bold")
         assert page.locator("#g-output img, #g-output script, #g-output b").count() == 0
         assert page.evaluate("typeof window.__pwned") == "undefined"
+    finally:
+        context.close()
+
+
+def test_attention_bertviz_offline_and_sandboxed(browser, app_url):
+    """bertviz's head and model views draw with every non-local request aborted (and none attempted),
+    show the model's numbers, and a prompt of HTML/script fragments stays text."""
+    context, page = open_app(browser, app_url)
+    requested = []
+    context.on("request", lambda r: requested.append(r.url))
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    text = XSS + "\n>be me"
+    try:
+        page.get_by_role("tab", name="Attention").click()
+        # A tab's components finish mounting just after it shows: text filled at once can be reset to
+        # the default under the DOM (seen 1 run in 6). No person types that fast; the test waits.
+        page.wait_for_timeout(700)
+        field(page, "a-text").fill(text)
+        field(page, "a-text").blur()
+        wait_idle(page)
+        page.locator("#a-show").click()
+        head = bertviz_frame(page, "a-head-view")
+        model = bertviz_frame(page, "a-model-view")
+        engine = APP["demo"].greentext.engine
+        att = engine.attention(text)
+        n = len(att.tokens)
+        frame = page.frame_locator("#a-head-view iframe")
+        expect(frame.locator("#left text")).to_have_count(n)
+        expect(frame.locator("#left text").first).to_have_text(att.tokens[0].token)
+        # the drawing: every token on both sides, attention lines, one square per head
+        assert head.evaluate("document.querySelectorAll('#right text').length") == n
+        lines = head.evaluate("document.querySelectorAll('#attention line').length")
+        assert lines > 0 or head.evaluate("GT.lazy")
+        assert model.evaluate("document.querySelectorAll('svg line').length") > 0
+        # the numbers are the model's (layer 0), to the view's rounding of 1/255
+        for h, i, j in [(0, n - 1, 0), (engine.info.heads - 1, n - 1, n - 1), (0, n // 2, n // 3)]:
+            assert abs(head.evaluate(f"GT.value(0, {h}, {i}, {j})") - float(att.weights[0, h, i, j])) <= 0.5 / 255 + 1e-6
+        # the prompt's HTML is text: the tokens are SVG text, nothing ran, nothing was created
+        shown = head.evaluate("[...document.querySelectorAll('#left text')].map(t => t.textContent).join('')")
+        assert "onerror" in shown and "script" in shown
+        for frame in (head, model):
+            assert frame.evaluate("document.querySelectorAll('img, b, iframe').length") == 0
+            assert frame.evaluate("typeof window.__pwned") == "undefined"
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        # the layer slider (here by keyboard, as on a projector remote) re-renders the head view
+        page.locator("#a-layer input[type=range]").focus()
+        page.keyboard.press("ArrowRight")
+        expect(page.frame_locator("#a-head-view iframe").locator(".gt-head")).to_have_text(re.compile(r"layer 1$"), timeout=SLOW)
+        head = bertviz_frame(page, "a-head-view")
+        assert abs(head.evaluate(f"GT.value(1, 0, {n - 1}, 0)") - float(att.weights[1, 0, n - 1, 0])) <= 0.5 / 255 + 1e-6
+        assert not errors, errors
+        remote = [u for u in requested if urlparse(u).hostname not in LOCAL_HOSTS and not u.startswith(("data:", "about:"))]
+        assert not remote, remote
+        # Requests of a sandboxed srcdoc frame do not reach Playwright's request events: ask the frames.
+        for frame in (head, model):
+            loaded = frame.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+            assert any(u.endswith("d3.v5.min.js") for u in loaded), loaded  # the libraries came from the app
+            assert all(urlparse(u).hostname in LOCAL_HOSTS for u in loaded), loaded
     finally:
         context.close()
