@@ -26,7 +26,7 @@ import time
 import torch
 
 from . import sampling
-from .engine import Decoder, Engine, Prompt
+from .engine import Decoder, Engine, Prompt, cache_kwargs
 from .settings import SamplingSettings
 
 _DONE = object()
@@ -170,12 +170,12 @@ class _Batch:
         input_ids = torch.tensor(tokens, device=device).view(-1, 1)
         if len(self.jobs) == 1 and bool(self.mask.all()):
             # Alone and unpadded: exactly Decoder.advance's call, so solo runs equal Engine.generate.
-            out = self.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+            out = self.model(input_ids=input_ids, logits_to_keep=1, **cache_kwargs(self.model, self.cache))
         else:
             self.mask = torch.cat([self.mask, torch.ones(len(tokens), 1, dtype=torch.long, device=device)], dim=1)
             positions = torch.tensor(self.lengths, device=device).view(-1, 1)
             out = self.model(input_ids=input_ids, attention_mask=self.mask if not self.mask.all() else None,
-                             position_ids=positions, past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+                             position_ids=positions, logits_to_keep=1, **cache_kwargs(self.model, self.cache))
         if self.mask.shape[1] < self.cache.get_seq_length():  # the solo path grows the cache, not the mask
             self.mask = torch.cat([self.mask, torch.ones(1, 1, dtype=torch.long, device=device)], dim=1)
         self.logits = out.logits[:, -1].to(copy=True, dtype=torch.float32)

@@ -13,6 +13,8 @@ version: the same path, one click at a time, with "pick this one" and undo.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,6 +41,18 @@ class Prompt:
     notes: list[str] = field(default_factory=list)  # one line per adjustment, for the UI
 
 
+def cache_kwargs(model: torch.nn.Module, cache) -> dict:
+    """The KV cache argument under the name this transformers takes: `cache` from 5.24 (where
+    `past_key_values` is a deprecated alias, removed in 5.40), `past_key_values` before."""
+    name = _cache_name(type(model))
+    return {name: cache, "use_cache": True}
+
+
+@functools.lru_cache(maxsize=None)
+def _cache_name(model_class: type) -> str:
+    return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
+
+
 class Decoder:
     """Runs the model over a growing sequence with a KV cache; `logits` are the next token's, float32 (1, V).
 
@@ -57,7 +71,7 @@ class Decoder:
 
     @torch.inference_mode()
     def _forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        out = self.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, logits_to_keep=1)
+        out = self.model(input_ids=input_ids, logits_to_keep=1, **cache_kwargs(self.model, self.cache))
         return out.logits[:, -1].to(copy=True, dtype=torch.float32)
 
     def advance(self, token_id: int | torch.Tensor) -> None:
