@@ -5,12 +5,14 @@
 Each user is a thread with its own `gradio_client.Client`, all created before the clock starts; on
 "go" they submit `/generate` together (different seeds) and read the stream. Per wave: time to first
 token (submit → first streamed text) p50/p95, aggregate tokens/s (all tokens / wall time of the wave)
-and failures. The clients run on the same machine as the server, so they take some of its CPU too.
+and failures. The clients run on the same machine as the server, so they take some of its CPU too:
+the table gives the CPU each side used during the wave, in cores (CPU seconds / wall seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import threading
 import time
@@ -26,7 +28,16 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
 
 
-def wave(url: str, users: int, tokens: int, prompt: str) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def wave(url: str, users: int, tokens: int, prompt: str, server_pid: int | None = None) -> dict:
     from gradio_client import Client
 
     clients = [Client(url, verbose=False) for _ in range(users)]
@@ -54,22 +65,26 @@ def wave(url: str, users: int, tokens: int, prompt: str) -> dict:
         t.start()
     go.wait()
     started = time.perf_counter()
+    cpu_client, cpu_server = time.process_time(), cpu_seconds(server_pid or 0)
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    cpu_client, cpu_server = time.process_time() - cpu_client, cpu_seconds(server_pid or 0) - cpu_server
     for c in clients:
         c.close()
     got = [t for t in ttft if t is not None]
     return {"users": users, "ttft_p50": percentile(got, 0.5), "ttft_p95": percentile(got, 0.95),
             "tokens_per_s": sum(counts) / wall, "wall_s": wall, "failures": len(failures),
+            "server_cores": cpu_server / wall, "client_cores": cpu_client / wall,
             "errors": failures[:3]}
 
 
-def run(shape: str = "small", users=(1, 4, 16, 32), tokens: int = 32) -> list[dict]:
+def run(shape: str = "small", users=(1, 4, 16, 32), tokens: int = 32, env: dict | None = None) -> list[dict]:
     model = checkpoint_for(shape)
-    with Server(model) as url:
+    server = Server(model, env=env)
+    with server as url:
         wave(url, 1, 4, ">be me")  # warm-up
-        rows = [wave(url, n, tokens, "the lecture\n>be me\n>") for n in users]
+        rows = [wave(url, n, tokens, "the lecture\n>be me\n>", server.process.pid) for n in users]
     base = rows[0]["tokens_per_s"]
     for r in rows:
         r["scaling"] = r["tokens_per_s"] / base
@@ -79,10 +94,12 @@ def run(shape: str = "small", users=(1, 4, 16, 32), tokens: int = 32) -> list[di
 def table(rows: list[dict], shape: str, tokens: int) -> str:
     lines = [f"Concurrent users streaming `/generate` ({tokens} new tokens each, T 1.0) from one app on "
              f"loopback, model: GPT-2 {shape} shape.", "",
-             "| users | TTFT p50 | TTFT p95 | aggregate tokens/s | vs 1 user | failures |", "|---|---|---|---|---|---|"]
+             "| users | TTFT p50 | TTFT p95 | aggregate tokens/s | vs 1 user | failures | server CPU | clients' CPU |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['users']} | {r['ttft_p50']:.2f} s | {r['ttft_p95']:.2f} s | {r['tokens_per_s']:.1f} | "
-                     f"{r['scaling']:.1f}× | {r['failures']} |")
+                     f"{r['scaling']:.1f}× | {r['failures']} | {r['server_cores']:.2f} cores | "
+                     f"{r['client_cores']:.2f} cores |")
     errors = [e for r in rows for e in r["errors"]]
     if errors:
         lines += ["", "Errors seen: " + "; ".join(errors[:3])]
@@ -94,8 +111,11 @@ def main(argv=None) -> str:
     parser.add_argument("--shape", default="small")
     parser.add_argument("--users", default="1,4,16,32")
     parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment for the app, e.g. GREENTEXT_STREAM_EVERY=0.1")
     args = parser.parse_args(argv)
-    rows = run(args.shape, [int(u) for u in args.users.split(",")], args.tokens)
+    env = dict(item.split("=", 1) for item in args.env)
+    rows = run(args.shape, [int(u) for u in args.users.split(",")], args.tokens, env)
     text = table(rows, args.shape, args.tokens)
     print(text)
     return text

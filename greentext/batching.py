@@ -9,7 +9,8 @@ thread that owns the model's decode loop:
     for token_id in job:                                       # streams as the batch advances
         print(job.text)
 
-Each step it admits new requests (a prefill each, exactly as `engine.Decoder` does it), samples
+Each step it admits new requests (one alone is prefilled exactly as `engine.Decoder` does it; several
+arriving together share one left-padded prefill pass), samples
 every row with that request's own settings and seeded generator (`sampling.process` / `choose`,
 the engine's code), drops finished or cancelled rows, and runs one forward pass for all the rest
 with a left-padded KV cache. A request alone in the worker takes exactly `Decoder`'s calls, so its
@@ -125,25 +126,29 @@ class _Batch:
         return len(self.jobs)
 
     def add(self, job: Job, decoder: Decoder) -> None:
-        """Merge a prefilled request (its own cache and logits) into the batch, left-padding the shorter side."""
-        new_layers = [(layer.keys, layer.values) for layer in decoder.cache.layers]
-        n = decoder.length
+        """Merge one request prefilled alone (`Decoder`'s exact calls) into the batch."""
+        layers = [(layer.keys, layer.values) for layer in decoder.cache.layers]
+        mask = torch.ones(1, decoder.length, dtype=torch.long, device=decoder.logits.device)
+        self.add_group([job], layers, mask, decoder.logits, [decoder.length])
+
+    def add_group(self, jobs: list[Job], layers: list, mask: torch.Tensor, logits: torch.Tensor,
+                  lengths: list[int]) -> None:
+        """Merge prefilled requests (per layer (keys, values), left-padded to `mask`'s width) into the
+        batch, left-padding the shorter side."""
         if not self.jobs:
-            for layer, (k, v) in zip(self.cache.layers, new_layers):
+            for layer, (k, v) in zip(self.cache.layers, layers):
                 layer.keys, layer.values = k, v
                 layer.dtype, layer.device, layer.is_initialized = k.dtype, k.device, True
-            self.mask = torch.ones(1, n, dtype=torch.long, device=decoder.logits.device)
-            self.logits = decoder.logits
+            self.mask, self.logits = mask, logits
         else:
-            width = max(self.mask.shape[1], n)
-            for layer, (k, v) in zip(self.cache.layers, new_layers):
+            width = max(self.mask.shape[1], mask.shape[1])
+            for layer, (k, v) in zip(self.cache.layers, layers):
                 layer.keys = torch.cat([_left_pad(layer.keys, width), _left_pad(k, width)])
                 layer.values = torch.cat([_left_pad(layer.values, width), _left_pad(v, width)])
-            new_mask = torch.ones(1, n, dtype=torch.long, device=self.mask.device)
-            self.mask = torch.cat([_left_pad(self.mask, width, dim=1), _left_pad(new_mask, width, dim=1)])
-            self.logits = torch.cat([self.logits, decoder.logits])
-        self.jobs.append(job)
-        self.lengths.append(n)
+            self.mask = torch.cat([_left_pad(self.mask, width, dim=1), _left_pad(mask, width, dim=1)])
+            self.logits = torch.cat([self.logits, logits])
+        self.jobs += jobs
+        self.lengths += lengths
 
     def keep(self, rows: list[int]) -> None:
         """Keep only these rows, and drop columns that are padding in every remaining row."""
@@ -180,6 +185,29 @@ class _Batch:
             self.mask = torch.cat([self.mask, torch.ones(1, 1, dtype=torch.long, device=device)], dim=1)
         self.logits = out.logits[:, -1].to(copy=True, dtype=torch.float32)
         self.lengths = [n + 1 for n in self.lengths]
+
+
+@torch.inference_mode()
+def prefill_group(model, prompts: list[list[int]], device) -> tuple[list, torch.Tensor, torch.Tensor, list[int]]:
+    """One forward pass over several prompts, left-padded: per layer (keys, values), the mask (k, width),
+    the next-token logits (k, V) float32 and the lengths. Padding positions hold zeros in the cache."""
+    from transformers import DynamicCache
+
+    lengths = [len(p) for p in prompts]
+    width = max(lengths)
+    ids = torch.zeros(len(prompts), width, dtype=torch.long, device=device)
+    mask = torch.zeros(len(prompts), width, dtype=torch.long, device=device)
+    for row, prompt in enumerate(prompts):
+        ids[row, width - len(prompt):] = torch.tensor(prompt, device=device)
+        mask[row, width - len(prompt):] = 1
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    cache = DynamicCache(config=model.config)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1,
+                **cache_kwargs(model, cache))
+    padding = (mask == 0)[:, None, :, None]
+    # A padding position attends to nothing; whatever the kernel left there, the cache keeps zeros.
+    layers = [(layer.keys.masked_fill(padding, 0), layer.values.masked_fill(padding, 0)) for layer in cache.layers]
+    return layers, mask, out.logits[:, -1].to(copy=True, dtype=torch.float32), lengths
 
 
 def _left_pad(t: torch.Tensor, width: int, dim: int = 2) -> torch.Tensor:
@@ -230,17 +258,27 @@ class BatchWorker:
                 self._thread.start()
 
     def _admit(self, batch: _Batch, block: bool) -> None:
-        while len(batch) < self.max_batch:
+        """Take waiting requests into free rows. One alone is prefilled by `Decoder` (exactly
+        `Engine.generate`'s calls); several that arrived together share one prefill forward pass."""
+        new: list[Job] = []
+        while len(batch) + len(new) < self.max_batch:
             try:
-                job = self._waiting.get(block=block and not batch.jobs, timeout=None)
+                job = self._waiting.get(block=block and not batch.jobs and not new, timeout=None)
             except queue.Empty:
-                return
+                break
             if job.stopped:
                 job._finish("stopped")
-                continue
-            try:
-                batch.add(job, Decoder(self.engine.model, job.prompt.ids, self.engine.device))
-            except Exception as err:  # e.g. out of memory: this request fails, the worker goes on
+            else:
+                new.append(job)
+        if not new:
+            return
+        try:
+            if len(new) == 1:
+                batch.add(new[0], Decoder(self.engine.model, new[0].prompt.ids, self.engine.device))
+            else:
+                batch.add_group(new, *prefill_group(self.engine.model, [j.prompt.ids for j in new], self.engine.device))
+        except Exception as err:  # e.g. out of memory: these requests fail, the worker goes on
+            for job in new:
                 job._finish("error", err)
 
     @torch.inference_mode()

@@ -45,7 +45,8 @@ CONCURRENCY = int(os.environ.get("GREENTEXT_CONCURRENCY", "4"))
 # only wait on it, so up to BATCH of them may run at once (their own concurrency group).
 BATCH = int(os.environ.get("GREENTEXT_BATCH", "32"))
 GENERATE_GROUP = "generate"
-STREAM_EVERY = 0.05  # seconds between streamed updates of one generation (~20 a second at most)
+# Seconds between streamed updates of one generation (the first token goes at once).
+STREAM_EVERY = float(os.environ.get("GREENTEXT_STREAM_EVERY", "0.05"))
 QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
 # Limits read when the app is built (so tests and flags can set them): see README "Limits".
 SAFE_MODE_ENV = "GREENTEXT_SAFE_MODE"  # lecture-safe mode: on unless "0", "off", "false" or "no"

@@ -80,6 +80,30 @@ def test_batched_logits_match_solo_logits(engine):
     torch.testing.assert_close(batch.logits[1:2], decoders[2].logits, rtol=1e-4, atol=1e-4)
 
 
+def test_a_shared_prefill_matches_solo_prefills(engine):
+    """Requests arriving together share one left-padded prefill pass: the same numbers as prefilling
+    each alone (to float rounding), nothing non-finite from the padding, and decoding goes on alike."""
+    import torch
+
+    from greentext.batching import _Batch, prefill_group
+    from greentext.engine import Decoder
+
+    prompts = [engine.prepare(p, 10).ids for p in PROMPTS]  # lengths 1 to 11 tokens
+    assert len({len(p) for p in prompts}) > 2
+    decoders = [Decoder(engine.model, ids, engine.device) for ids in prompts]
+    batch = _Batch(engine.model)
+    batch.add(None, decoders[0])  # a row already running, then a group joins it
+    batch.add_group([None] * 4, *prefill_group(engine.model, prompts[1:], engine.device))
+    for layer in batch.cache.layers:
+        assert torch.isfinite(layer.keys).all() and torch.isfinite(layer.values).all()
+    for step in range(5):
+        torch.testing.assert_close(batch.logits, torch.cat([d.logits for d in decoders]), rtol=1e-4, atol=1e-4)
+        tokens = [int(torch.argmax(d.logits)) for d in decoders]
+        for d, t in zip(decoders, tokens):
+            d.advance(t)
+        batch.forward(tokens)
+
+
 def test_stop_frees_the_row_at_once(worker):
     job = worker.submit(">be me", SamplingSettings(temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=100, seed=3))
     for n, _ in enumerate(job, start=1):
