@@ -50,10 +50,42 @@ def bench_shape(shape: str, tokens: int, repeats: int) -> dict:
         times["generate"].append(time_it(run_generate))
         times["records"].append(time_it(lambda: run_engine(10)))
     med = {k: statistics.median(v) for k, v in times.items()}
-    return {"shape": shape, "params": engine.info.parameters, "tokens": n_tokens,
+    read = weight_read(engine.model)
+    return {"shape": shape, "params": engine.info.parameters, "tokens": n_tokens, **read,
+            "engine_gbs": read["bytes"] * n_tokens / med["engine"] / 1e9,
             "engine_tps": n_tokens / med["engine"], "generate_tps": n_tokens / med["generate"],
             "records_tps": n_tokens / med["records"], "speedup": med["generate"] / med["engine"],
             "records_cost": med["records"] / med["engine"] - 1}
+
+
+def weight_read(model, repeats: int = 5) -> dict:
+    """How fast this machine reads the model's weights: a streaming sum over every parameter, and the
+    matrix-vector products in the layouts the model uses (GPT-2's Conv1D `x @ W`, the tied lm_head
+    `F.linear(x, wte)`). Bytes per token / these rates bound batch-1 decoding from above."""
+    import torch.nn.functional as F
+
+    params = {p.data_ptr(): p for p in model.parameters()}.values()
+    total = sum(p.numel() * p.element_size() for p in params)
+    lm_head = model.get_output_embeddings().weight
+    mats = [p for p in params if p.dim() == 2 and p.data_ptr() != model.transformer.wpe.weight.data_ptr()]
+    mat_bytes = sum(p.numel() * p.element_size() for p in mats)
+    with torch.inference_mode():
+        def read_sum():
+            for p in params:
+                p.sum()
+
+        def read_matvec():
+            for w in mats:
+                if w.data_ptr() == lm_head.data_ptr():
+                    F.linear(torch.ones(1, w.shape[1], dtype=w.dtype), w)
+                else:
+                    torch.ones(1, w.shape[0], dtype=w.dtype) @ w
+
+        read_sum(), read_matvec()
+        t_sum = min(time_it(read_sum) for _ in range(repeats))
+        t_mv = min(time_it(read_matvec) for _ in range(repeats))
+    return {"bytes": total, "sum_gbs": total / t_sum / 1e9, "matvec_gbs": mat_bytes / t_mv / 1e9,
+            "matvec_s": t_mv}
 
 
 def bench_batching(shape: str, tokens: int, users=(1, 4, 16)) -> list[dict]:
@@ -82,6 +114,15 @@ def table(rows: list[dict], batch_rows: list[dict], tokens: int) -> str:
     for r in rows:
         lines.append(f"| {r['shape']} | {r['params'] / 1e6:.1f} M | {r['engine_tps']:.1f} | {r['generate_tps']:.1f} | "
                      f"{r['speedup']:.2f}× | {r['records_tps']:.1f} | {r['records_cost']:+.1%} |")
+    lines += ["", "Batch 1 reads every weight once per token. The same machine, same run: how fast it reads the "
+              "model's weights by a streaming sum, and by the matrix-vector products in the model's own layouts "
+              "(the whole forward pass is those products plus a little). Effective = weight bytes × tokens/s.", "",
+              "| model | weights | streaming read | matvec read (model layouts) | engine effective | "
+              "engine / streaming bound | engine / matvec bound |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['shape']} | {r['bytes'] / 1e6:.0f} MB | {r['sum_gbs']:.1f} GB/s | {r['matvec_gbs']:.1f} GB/s | "
+                     f"{r['engine_gbs']:.1f} GB/s | {r['engine_gbs'] / r['sum_gbs']:.0%} | "
+                     f"{r['engine_gbs'] / r['matvec_gbs']:.0%} |")
     if batch_rows:
         lines += ["", "The batch worker alone (no web server): n generations submitted at once.", "",
                   "| model | generations | aggregate tok/s | vs 1 |", "|---|---|---|---|"]
