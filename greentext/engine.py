@@ -44,8 +44,8 @@ class Prompt:
 def cache_kwargs(model: torch.nn.Module, cache) -> dict:
     """The KV cache argument under the name this transformers takes: `cache` from 5.24 (where
     `past_key_values` is a deprecated alias, removed in 5.40), `past_key_values` before."""
-    name = _cache_name(type(model))
-    return {name: cache, "use_cache": True}
+    owner = getattr(model.forward, "__self__", model)  # the module whose forward runs (also through a wrapper)
+    return {_cache_name(type(owner)): cache, "use_cache": True}
 
 
 @functools.lru_cache(maxsize=None)

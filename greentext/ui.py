@@ -80,6 +80,15 @@ except ImportError:  # pragma: no cover - depends on the host
     def gpu(fn):
         return fn
 
+SAFE_TEXT = {  # the header line saying whether lecture-safe mode is on, in the page's language
+    "en": dict(safe_on="🛡️ **Lecture-safe mode: on** · profanity and slurs (English, Portuguese) are shown as "
+                       "████; the probabilities stay the model's own (`--safe-mode off` to turn off)",
+               safe_off="⚠️ **Lecture-safe mode: off** · the model's words are shown unfiltered"),
+    "pt": dict(safe_on="🛡️ **Modo seguro para aula: ligado** · palavrões e ofensas (inglês, português) aparecem "
+                       "como ████; as probabilidades continuam as do modelo (`--safe-mode off` para desligar)",
+               safe_off="⚠️ **Modo seguro para aula: desligado** · as palavras do modelo aparecem sem filtro"),
+}
+
 I18N = gr.I18n(
     en=dict(generate_tab="Generate", probabilities_tab="Probabilities", attention_tab="Attention",
             prompt="Prompt", temperature="Temperature (0 = greedy)", top_k="Top-k (0 = off)",
@@ -90,7 +99,8 @@ I18N = gr.I18n(
             run_steps="Run N steps", csv="Download all steps (CSV)", slides="Slide-ready CSV",
             tokenization="The prompt as tokens (id under each)", text="Text", layer="Layer", head="Head",
             show_attention="Show attention", model="Model", big="Projector mode (large type)",
-            examples="Examples", head_view="Head view (bertviz)", model_view="Model view (bertviz)"),
+            examples="Examples", head_view="Head view (bertviz)", model_view="Model view (bertviz)",
+            **SAFE_TEXT["en"]),
     **{lang: dict(generate_tab="Gerar", probabilities_tab="Probabilidades", attention_tab="Atenção",
                   prompt="Prompt", temperature="Temperatura (0 = guloso)", top_k="Top-k (0 = desligado)",
                   top_p="Top-p (1 = desligado)", max_new_tokens="Máximo de tokens novos",
@@ -102,7 +112,7 @@ I18N = gr.I18n(
                   tokenization="O prompt em tokens (id embaixo de cada)", layer="Camada", head="Cabeça",
                   show_attention="Mostrar atenção", model="Modelo", big="Modo projetor (letra grande)",
                   examples="Exemplos", head_view="Visão por cabeça (bertviz)",
-                  model_view="Visão do modelo (bertviz)")
+                  model_view="Visão do modelo (bertviz)", **SAFE_TEXT["pt"])
        for lang in ("pt", "pt-BR")},
 )
 
@@ -144,11 +154,6 @@ body.big .step-chosen, body.big .step-foot, body.big .gt-note, body.big table.ca
   body.big #g-status, body.big #p-status { font-size: 1.2rem !important; }
 body.big textarea, body.big input, body.big label, body.big button { font-size: 1.2rem !important; }
 """
-
-SAFE_ON = ("🛡️ **Lecture-safe mode: on** · profanity and slurs (English, Portuguese) are shown as ████; the "
-           "probabilities stay the model's own · *Modo seguro para aula: ligado* (`--safe-mode off` to turn off)")
-SAFE_OFF = ("⚠️ **Lecture-safe mode: off** · the model's words are shown unfiltered · *Modo seguro para aula: "
-            "desligado*")
 
 BIG_TYPE_JS = "(on) => { document.body.classList.toggle('big', on); return on; }"
 
@@ -404,7 +409,7 @@ def build_app(engine: Engine, *, safe_mode: bool | None = None, time_limit=_FROM
         with gr.Row():
             gr.Markdown("# GPT-2 Greentext Lab")
             big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
-        gr.Markdown(SAFE_ON if safe_mode else SAFE_OFF, elem_id="safe-mode")
+        gr.Markdown(I18N("safe_on" if safe_mode else "safe_off"), elem_id="safe-mode")
         with gr.Accordion(I18N("model"), open=False):
             gr.Markdown(f"**{views.esc(info.name)}** · {info.parameters:,} parameters · {info.layers} layers · "
                         f"{info.heads} heads · context {info.context} · vocabulary {info.vocab_size:,} · "

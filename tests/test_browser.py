@@ -114,6 +114,7 @@ def test_three_tabs_offline(browser, app_url):
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     try:
+        expect(page.locator("#safe-mode")).to_contain_text("Lecture-safe mode: on")
         # ---- Generate ----
         prompt = field(page, "g-prompt").input_value()
         field(page, "g-seed").fill("42")
@@ -172,6 +173,8 @@ def test_portuguese_and_projector_mode(browser, app_url):
         expect(page.get_by_role("tab", name="Probabilidades")).to_be_visible()
         expect(page.locator("#g-generate")).to_have_text("Gerar")
         expect(page.get_by_role("tab", name="Atenção")).to_be_visible()
+        expect(page.locator("#safe-mode")).to_contain_text("Modo seguro para aula: ligado")
+        expect(page.locator("#safe-mode")).not_to_contain_text("Lecture-safe")
         shot(page, "pt-BR.png")
 
         greentext = page.locator("#g-output .greentext")
