@@ -27,7 +27,7 @@ import time
 import torch
 
 from . import sampling
-from .engine import Decoder, Engine, Prompt, cache_kwargs
+from .engine import Decoder, Engine, Generation, Prompt, cache_kwargs
 from .settings import SamplingSettings
 
 _DONE = object()
@@ -37,44 +37,24 @@ class Busy(RuntimeError):
     """The worker already holds as many generations as it may; try again in a moment."""
 
 
-class Job:
-    """One generation in the worker. Iterate it for token ids as they are made; `stop()` cancels it."""
+class Job(Generation):
+    """One generation in the worker. Iterate it for token ids as they are made; `stop()` cancels it
+    (the worker drops its row before the next forward pass)."""
 
     def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, deadline: float | None):
-        self.engine = engine
-        self.prompt = prompt
-        self.settings = settings  # with the seed actually used
+        super().__init__(engine, prompt, settings)
         self.generator = engine.generator(settings.seed)
         self.deadline = deadline  # time.monotonic() after which the job ends with finish_reason "time"
-        self.ids: list[int] = []
-        self.finish_reason: str | None = None  # "eos", "length", "stopped", "time" or "error"
         self.error: BaseException | None = None
         self.submitted = time.perf_counter()
         self.first_token_at: float | None = None
         self.finished_at: float | None = None
         self._out: queue.Queue = queue.Queue()
-        self._stop = threading.Event()
-
-    @property
-    def seed(self) -> int:
-        return self.settings.seed
-
-    @property
-    def text(self) -> str:
-        return self.engine.continuation(self.ids)
 
     @property
     def tokens_per_second(self) -> float:
         end = self.finished_at or time.perf_counter()
         return len(self.ids) / (end - self.submitted) if self.ids and end > self.submitted else 0.0
-
-    def stop(self) -> None:
-        """Cancel: the worker drops this row before its next forward pass."""
-        self._stop.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
 
     def __iter__(self):
         """Token ids as they are generated; raises the worker's error if the job failed."""

@@ -188,21 +188,16 @@ class Attention:
     truncated_tokens: int
 
 
-class Run:
-    """One generation. Iterating it decodes token by token and yields a Step for each;
-    `ids`, `text`, `steps` and `finish_reason` fill in as it goes."""
+class Generation:
+    """What every generation has: its engine, prompt, settings (with the seed used), the ids made so
+    far, and a Stop flag. `Run` (here) and the batch worker's `Job` are both one."""
 
-    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, top_n: int,
-                 time_limit: float | None = None):
+    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings):
         self.engine = engine
-        self.time_limit = time_limit  # seconds from the start of decoding; None = no limit
         self.prompt = prompt
         self.settings = settings  # with the seed actually used
-        self.top_n = top_n
         self.ids: list[int] = []
-        self.steps: list[Step] = []
-        self.finish_reason: str | None = None  # "eos", "length", "stopped" or "time"
-        self.seconds = 0.0
+        self.finish_reason: str | None = None  # "eos", "length", "stopped", "time" (or "error" in the worker)
         self._stop = threading.Event()
 
     @property
@@ -214,13 +209,30 @@ class Run:
         """The continuation (text after the prompt), without the final <|endoftext|>."""
         return self.engine.continuation(self.ids)
 
+    def stop(self) -> None:
+        """Ask the generation to stop before its next token (e.g. the user pressed Stop)."""
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+
+class Run(Generation):
+    """One generation. Iterating it decodes token by token and yields a Step for each;
+    `ids`, `text`, `steps` and `finish_reason` fill in as it goes."""
+
+    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, top_n: int,
+                 time_limit: float | None = None):
+        super().__init__(engine, prompt, settings)
+        self.time_limit = time_limit  # seconds from the start of decoding; None = no limit
+        self.top_n = top_n
+        self.steps: list[Step] = []
+        self.seconds = 0.0
+
     @property
     def tokens_per_second(self) -> float:
         return len(self.ids) / self.seconds if self.seconds else 0.0
-
-    def stop(self) -> None:
-        """Ask the run to stop after the current token (e.g. the user pressed Stop)."""
-        self._stop.set()
 
     def __iter__(self):
         engine, settings = self.engine, self.settings
