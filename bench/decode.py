@@ -88,6 +88,28 @@ def weight_read(model, repeats: int = 5) -> dict:
             "matvec_s": t_mv}
 
 
+def sampling_cost(vocab: int = 50257, repeats: int = 200) -> list[dict]:
+    """Milliseconds to choose one token from (1, vocab) logits, per setting: what each user's row costs
+    the batch worker every step on top of the shared forward pass (it cannot be shared: each user has
+    their own settings and seeded generator, as in `generate()`)."""
+    from greentext import sampling
+
+    logits = torch.randn(1, vocab, generator=torch.Generator().manual_seed(0)) * 3
+    generator = torch.Generator().manual_seed(0)
+    rows = []
+    for name, (t, k, p) in {"plain": (1.0, 0, 1.0), "default": (0.8, 50, 0.95)}.items():
+        settings = SamplingSettings(t, k, p, 32, 0)
+
+        def choose():
+            for _ in range(repeats):
+                sampling.choose(sampling.process(logits, settings).final, False, generator)
+
+        choose()
+        rows.append({"sampling": name, "settings": f"T {t}, top-k {k}, top-p {p}",
+                     "ms": min(time_it(choose) for _ in range(3)) / repeats * 1000})
+    return rows
+
+
 def bench_batching(shape: str, tokens: int, users=(1, 4, 16)) -> list[dict]:
     """Aggregate decode tokens/s of the batch worker with n generations submitted together (no web server)."""
     from greentext.batching import BatchWorker
@@ -107,7 +129,7 @@ def bench_batching(shape: str, tokens: int, users=(1, 4, 16)) -> list[dict]:
     return rows
 
 
-def table(rows: list[dict], batch_rows: list[dict], tokens: int) -> str:
+def table(rows: list[dict], batch_rows: list[dict], tokens: int, sampling_rows=()) -> str:
     lines = [f"Batch 1, {tokens} new tokens, T 1.0 (no filter), median of interleaved repeats.", "",
              "| model | parameters | engine tok/s | generate() tok/s | engine / generate | with records (top 10) tok/s "
              "| records cost |", "|---|---|---|---|---|---|---|"]
@@ -123,6 +145,11 @@ def table(rows: list[dict], batch_rows: list[dict], tokens: int) -> str:
         lines.append(f"| {r['shape']} | {r['bytes'] / 1e6:.0f} MB | {r['sum_gbs']:.1f} GB/s | {r['matvec_gbs']:.1f} GB/s | "
                      f"{r['engine_gbs']:.1f} GB/s | {r['engine_gbs'] / r['sum_gbs']:.0%} | "
                      f"{r['engine_gbs'] / r['matvec_gbs']:.0%} |")
+    if sampling_rows:
+        lines += ["", "Choosing one token from GPT-2's 50,257 logits (softmax, filters, a seeded multinomial draw), "
+                  "per user and token; the batch worker shares the forward pass but not this.", "",
+                  "| sampling | settings | ms per token per user |", "|---|---|---|"]
+        lines += [f"| {r['sampling']} | {r['settings']} | {r['ms']:.2f} |" for r in sampling_rows]
     if batch_rows:
         lines += ["", "The batch worker alone (no web server): n generations submitted at once.", "",
                   "| model | generations | aggregate tok/s | vs 1 |", "|---|---|---|---|"]
@@ -139,7 +166,7 @@ def main(argv=None) -> str:
     args = parser.parse_args(argv)
     rows = [bench_shape(s, args.tokens, args.repeats) for s in args.shapes.split(",")]
     batch_rows = bench_batching(args.batch_shape, 32) if args.batch_shape else []
-    text = table(rows, batch_rows, args.tokens)
+    text = table(rows, batch_rows, args.tokens, sampling_cost())
     print(text)
     return text
 
