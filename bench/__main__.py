@@ -52,7 +52,8 @@ def main(argv=None) -> None:
         sections.append(("Decode speed (batch 1) and step records",
                          decode.main(["--repeats", "1" if args.quick else "3", "--tokens", "32" if args.quick else "64"])))
     if "concurrency" in only:
-        sections.append(("Concurrent users", concurrency.main(["--users", "1,4" if args.quick else "1,4,16,32"])))
+        sections.append(("Concurrent users", concurrency.main(["--users", "1,4" if args.quick else "1,4,16,32",
+                                                                   "--repeats", "1" if args.quick else "3"])))
     if "coldstart" in only:
         sections.append(("Cold start", coldstart.main(["--repeats", "1" if args.quick else "3"])))
     if "attention" in only:
