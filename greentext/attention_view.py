@@ -285,16 +285,21 @@ def quantize(weights: np.ndarray) -> np.ndarray:
     return np.rint(np.clip(weights, 0.0, 1.0) * SCALE).astype(np.uint8)
 
 
-def pack(matrices: np.ndarray) -> bytes:
-    """(..., n, n) attention → the lower triangles (row by row, matrix after matrix) as uint8, deflated."""
+def triangles(matrices: np.ndarray) -> np.ndarray:
+    """(..., n, n) attention → the quantized lower triangles, (matrices, n(n+1)/2) uint8, row by row."""
     n = matrices.shape[-1]
     rows, cols = np.tril_indices(n)
-    tri = quantize(matrices.reshape(-1, n, n)[:, rows, cols])
-    return zlib.compress(tri.tobytes(), 1)
+    return quantize(matrices.reshape(-1, n, n)[:, rows, cols])
+
+
+def deflate(tri: np.ndarray) -> str:
+    """Triangles from `triangles` as the page's JSON carries them: deflated, base64."""
+    return base64.b64encode(zlib.compress(tri.tobytes(), 1)).decode("ascii")
 
 
 def unpack(blob: bytes, count: int, n: int) -> np.ndarray:
-    """The inverse of `pack`, exactly as the page's JS computes it: (count, n, n) float32, zeros above."""
+    """The inverse of `deflate(triangles(...))` (after base64), exactly as the page's JS computes it:
+    (count, n, n) float32, zeros above the diagonal."""
     tri = np.frombuffer(zlib.decompress(blob), dtype=np.uint8).reshape(count, -1)
     out = np.zeros((count, n, n), dtype=np.float32)
     rows, cols = np.tril_indices(n)
@@ -389,13 +394,14 @@ def head_view(tokens, layer_weights: np.ndarray, layer: int, *, prompt_tokens: i
     names = labels(tokens)
     if len(names) != n:
         raise ValueError(f"{len(names)} tokens for {n} attention positions")
-    lines_drawn = int(np.count_nonzero(quantize(layer_weights[:, np.tril_indices(n)[0], np.tril_indices(n)[1]])))
+    tri = triangles(layer_weights)  # quantized once: what is sent, and how many lines it draws
+    lines_drawn = int(np.count_nonzero(tri))
     lazy = lines_drawn > LINE_BUDGET
     notes = [L["head_help"], L["shift"]] + ([L["lazy"].format(n=n, heads=heads, lines=lines_drawn)] if lazy else [])
     data = dict(lang=lang, labels=names, heads=heads, layers=[int(layer)], scale=SCALE, lazy=lazy,
                 gen=_gen_flags(n, prompt_tokens), boundary=n if prompt_tokens is None else int(prompt_tokens),
                 genColor=GEN_COLOR, lines=lines_drawn, text={k: L[k] for k in ("no_stream", "no_libs")},
-                weights=base64.b64encode(pack(layer_weights)).decode("ascii"),
+                weights=deflate(tri),
                 params=dict(default_filter="0", root_div_id="gt-vis", layer=int(layer),
                             heads=None if head is None or head < 0 else [int(head)], include_layers=[int(layer)]))
     height = min(720, int(n * 22.5 + 30 + 190))
@@ -424,7 +430,7 @@ def model_view(tokens, weights: np.ndarray, *, prompt_tokens: int | None = None,
     data = dict(lang=lang, labels=names, heads=heads, layers=list(range(layers)), scale=SCALE, lazy=False,
                 gen=_gen_flags(n, prompt_tokens, edges[:-1]), boundary=0, genColor=GEN_COLOR, thumbHeight=THUMB_HEIGHT,
                 edges=edges.tolist(), text={k: L[k] for k in ("no_stream", "no_libs")},
-                weights=base64.b64encode(pack(thumbs)).decode("ascii"),
+                weights=deflate(triangles(thumbs)),
                 params=dict(default_filter="0", root_div_id="gt-vis", display_mode="light",
                             include_layers=list(range(layers)), include_heads=list(range(heads)), total_heads=heads))
     box = min(7 * 12 / heads, THUMB_HEIGHT / m)

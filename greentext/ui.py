@@ -564,9 +564,14 @@ def build_app(engine: Engine, *, safe_mode: bool | None = None, time_limit=_FROM
 
                 # The text defaults to the last prompt + generation of the Generate tab.
                 def from_generate(story, prompt):
-                    shown = [p for p in ("" if not (prompt or "").strip() else None, prompt, app.mask(prompt or "", "")[0])
-                             if p is not None and story.startswith(p)]
-                    return story, (shown[0] if shown else None)
+                    """The story, and the part of it that was the prompt (None: unknown, all counted as prompt)."""
+                    prompt = prompt or ""
+                    if not prompt.strip():
+                        return story, ""  # generated from <|endoftext|>: every token of the story is generated
+                    for shown in (prompt, app.mask(prompt, "")[0]):  # as typed, or as lecture-safe mode shows it
+                        if story.startswith(shown):
+                            return story, shown
+                    return story, None  # e.g. a prompt cut to the context
 
                 g_event.then(from_generate, [g_text, g_prompt], [a_text, a_prompt], api_visibility="private")
 
