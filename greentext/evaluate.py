@@ -7,6 +7,7 @@ lines, and every non-empty line starts with `>`.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import dataclass
 
 import torch
@@ -63,3 +64,118 @@ def mean_loss(model, blocks: torch.Tensor, batch_size: int = 8, device: torch.de
 
 def perplexity(loss: float) -> float:
     return math.exp(loss) if loss < 50 else float("inf")
+
+
+def repeats_a_line(text: str) -> bool:
+    """True if some non-empty line (after the first) appears twice: the sign of a model stuck in a loop."""
+    lines = [line.strip() for line in text.split("\n") if line.strip() and line.strip() != ">"]
+    return len(set(lines)) < len(lines)
+
+
+@dataclass
+class LineStarts:
+    """The next-token distribution right after a line's `>` (what the Probabilities tab shows most)."""
+
+    positions: int  # how many line starts were measured
+    median_entropy_bits: float
+    median_top1: float
+
+
+@torch.no_grad()
+def line_starts(model, tokenizer, docs: list[str], device="cpu") -> LineStarts:
+    """Median entropy (bits) and top-1 probability of the token after every `\\n>` in `docs`, each
+    document read on its own from `<|endoftext|>` (as a story starts in the app)."""
+    model.eval()
+    eos = tokenizer.eos_token_id
+    newline, gt = tokenizer.encode("\n"), tokenizer.encode(">")
+    entropies, tops = [], []
+    context = getattr(model.config, "n_positions", 1024)
+    for doc in docs:
+        ids = ([eos] + tokenizer.encode(doc))[:context]
+        at = [i for i in range(1, len(ids) - 1) if ids[i - 1:i] == newline and ids[i:i + 1] == gt]
+        if not at:
+            continue
+        logits = model(input_ids=torch.tensor([ids], device=device)).logits[0, at].float()
+        logp = torch.log_softmax(logits, dim=-1)
+        entropies += (-(logp.exp() * logp).sum(-1) / math.log(2)).tolist()
+        tops += logp.max(-1).values.exp().tolist()
+    if not tops:
+        return LineStarts(0, float("nan"), float("nan"))
+    return LineStarts(len(tops), float(torch.tensor(entropies).median()), float(torch.tensor(tops).median()))
+
+
+def held_out(model, tokenizer, docs: list[str], block_size: int = 256, device="cpu") -> float:
+    """Mean loss (nats/token) on documents joined with `<|endoftext|>` and cut into blocks, as in training."""
+    from .train import encode_documents, make_blocks
+
+    block_size = min(block_size, model.config.n_positions)
+    return mean_loss(model, make_blocks(encode_documents(tokenizer, docs), block_size, seed=None), 8, device)
+
+
+def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "cpu") -> dict:
+    """Every number the model card reports, measured on one checkpoint."""
+    from .engine import Engine
+    from .loading import load_model
+
+    engine = Engine(load_model(name, device=device))
+    model, tokenizer = engine.model, engine.tokenizer
+    loss = held_out(model, tokenizer, val_docs, device=device)
+    starts = line_starts(model, tokenizer, val_docs, device=device)
+    report = format_rate(engine, samples) if samples else None
+    return {"model": name, "val_loss": round(loss, 4), "val_perplexity": round(perplexity(loss), 2),
+            "line_starts": starts.positions, "line_start_entropy_bits": round(starts.median_entropy_bits, 3),
+            "line_start_top1": round(starts.median_top1, 4),
+            "format_rate": report.rate if report else None,
+            "repeat_rate": sum(map(repeats_a_line, report.samples)) / samples if report else None,
+            "samples": samples}
+
+
+def table(rows: list[dict]) -> str:
+    """The measurements of several models as a markdown table."""
+    out = ["| model | held-out loss | perplexity | line-start entropy (median, bits) | line-start top-1 (median) "
+           "| format rate | repeats a line |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        pct = (lambda v: "–" if v is None else f"{v:.0%}")
+        out.append(f"| {r['label']} | {r['val_loss']:.3f} | {r['val_perplexity']:.1f} | "
+                   f"{r['line_start_entropy_bits']:.2f} | {r['line_start_top1']:.1%} | {pct(r['format_rate'])} | "
+                   f"{pct(r['repeat_rate'])} |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    """`python -m greentext.evaluate [LABEL=]MODEL … --val FILE`: measure and compare checkpoints."""
+    import argparse
+    import json
+    import sys
+
+    from .data import DataError, load_documents
+    from .loading import ModelLoadError
+
+    p = argparse.ArgumentParser(prog="python -m greentext.evaluate",
+                                description="Held-out loss and perplexity, line-start entropy and top-1, "
+                                            "format rate and line repeats of one or more checkpoints.")
+    p.add_argument("models", nargs="+", metavar="[LABEL=]MODEL", help="checkpoint directories or hub ids")
+    p.add_argument("--val", default="assets/corpus/greentexts-val.jsonl", help="the frozen validation stories")
+    p.add_argument("--samples", type=int, default=100, help="samples from `>be me` for the format rate (0 = skip)")
+    p.add_argument("--json", help="also write the measurements to this JSON file")
+    args = p.parse_args(argv)
+    try:
+        val_docs = load_documents(args.val)
+        rows = []
+        for spec in args.models:
+            label, _, name = spec.rpartition("=")
+            row = measure(name, val_docs, args.samples)
+            row["label"] = label or name
+            rows.append(row)
+            print(f"measured {row['label']}", file=sys.stderr)
+    except (DataError, ModelLoadError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

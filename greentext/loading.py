@@ -8,6 +8,7 @@ kernel (sdpa); the attention view gets eager attention from a twin that shares t
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ class ModelInfo:
     vocab_size: int
     device: str
     dtype: str
+    about: str = ""  # what the model is, from its model card ("This checkpoint is …"), plain text
+    card: str = ""  # the model card's path (README.md of a local checkpoint), or ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -148,8 +151,20 @@ def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
         vocab_size=cfg.vocab_size,
         device=str(device),
         dtype=str(dtype).removeprefix("torch."),
+        **_card(Path(path)) if local else {},
     )
     return LoadedModel(model, tokenizer, info)
+
+
+def _card(folder: Path) -> dict:
+    """`about` and `card` from a local checkpoint's model card, if it has one."""
+    card = folder / "README.md"
+    if not card.is_file():
+        return {}
+    text = card.read_text(encoding="utf-8", errors="replace")
+    about = next((line for line in text.splitlines() if line.startswith("This checkpoint is ")), "")
+    about = re.sub(r"[*`]", "", about.removeprefix("This checkpoint is ")).strip()
+    return {"about": about[:1].upper() + about[1:], "card": str(card)}
 
 
 def _config_value(cfg, *names) -> int:

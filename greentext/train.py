@@ -2,7 +2,9 @@
 
     python -m greentext.train                                  # gpt2 from the hub on DarwinAnim8or/greentext
     python -m greentext.train --base ./my-ckpt --data stories.jsonl --out runs/mine
-    python -m greentext.train --preset bundled                 # rebuilds assets/model (the offline model)
+    python -m greentext.corpus                                 # builds the general-English corpus
+    python -m greentext.train --preset base                    # phase 1: rebuilds assets/model-base
+    python -m greentext.train --preset bundled                 # phase 2: rebuilds assets/model from it
 
 Documents are joined with <|endoftext|> and cut into blocks of `block_size` tokens. The defaults follow
 the project's fine-tuning report: AdamW β=(0.9, 0.999), learning rate 2.5e-4 with warmup and cosine
@@ -30,9 +32,13 @@ from .evaluate import mean_loss, perplexity
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# GPT-2 shapes (layers, width, heads) for training from scratch. "tiny" is the bundled model's.
+# GPT-2 shapes (layers, width, heads) for training from scratch. With GPT-2's 50,257-token vocabulary
+# the embedding (tied to the output layer) is most of a narrow model: 12.9 M of the 16 M parameters of
+# "tiny", and most of the compute. Extra layers are cheap next to it (tiny-8: 1.2× the time per token).
 SIZES = {
     "tiny": dict(n_layer=4, n_embd=256, n_head=4, n_positions=512),
+    "tiny-6": dict(n_layer=6, n_embd=256, n_head=4, n_positions=512),
+    "tiny-8": dict(n_layer=8, n_embd=256, n_head=4, n_positions=512),
     "small": dict(n_layer=12, n_embd=768, n_head=12, n_positions=1024),
     "medium": dict(n_layer=24, n_embd=1024, n_head=16, n_positions=1024),
 }
@@ -60,7 +66,9 @@ class TrainConfig:
     beta2: float = 0.999
     dropout: float = 0.1
     grad_clip: float = 1.0
-    val_fraction: float = 0.1  # documents held out for validation
+    val_fraction: float = 0.1  # documents held out for validation (when there is no val_data)
+    val_data: str | None = None  # a separate, frozen validation file (then nothing is split off)
+    eval_blocks: int = 256  # at most this many blocks per loss evaluation (bounds its time)
     eval_every: int = 50  # steps between validation losses
     save_every: int = 300  # steps between kept checkpoints (0 = only the final model)
     seed: int = 0
@@ -71,20 +79,48 @@ class TrainConfig:
     resume: bool = False
 
 
+# The bundled models' shape, picked by held-out loss in an equal-step sweep (assets/model-base/README.md).
+BUNDLED_SIZE = "tiny-6"
+GREENTEXTS = str(ROOT / "assets/corpus/greentexts.jsonl")  # the training stories
+GREENTEXTS_VAL = str(ROOT / "assets/corpus/greentexts-val.jsonl")  # frozen before any training, never trained on
+
+# The bundled models, in two phases as the project's report does it: a base pretrained on general
+# English, then that base fine-tuned on greentexts with checkpoints at 300 and 600 steps.
 PRESETS = {
-    # The model bundled in assets/model: a tiny GPT-2 trained from scratch on the project's own corpus.
-    "bundled": dict(size="tiny", data=str(ROOT / "assets/corpus/greentexts.jsonl"), out=str(ROOT / "assets/model"),
-                    checkpoint_dir=str(ROOT / "runs/bundled"), max_steps=600, batch_size=8, grad_accum=1,
-                    block_size=256, lr=1e-3, warmup_steps=50, weight_decay=0.1, eval_every=50,
-                    save_every=200, save_dtype="float16"),
+    # Phase 1, assets/model-base: pretrained from scratch on the general-English corpus
+    # (`python -m greentext.corpus` builds it). Less than one pass over it, so no dropout.
+    "base": dict(size=BUNDLED_SIZE, data=str(ROOT / "runs/corpus/general-en.txt"), out=str(ROOT / "assets/model-base"),
+                 checkpoint_dir=str(ROOT / "runs/base"), max_steps=1000, batch_size=8, grad_accum=1,
+                 block_size=256, lr=1e-3, warmup_steps=50, weight_decay=0.1, dropout=0.0, val_fraction=0.01,
+                 eval_every=100, save_every=100, eval_blocks=128, save_dtype="float16", format_samples=0),
+    # Phase 2, assets/model (the app's default): the base fine-tuned on the project's greentexts.
+    "bundled": dict(base=str(ROOT / "assets/model-base"), data=GREENTEXTS, val_data=GREENTEXTS_VAL,
+                    out=str(ROOT / "assets/model"), checkpoint_dir=str(ROOT / "runs/bundled"), max_steps=600,
+                    batch_size=4, grad_accum=1, block_size=256, lr=5e-4, warmup_steps=30, weight_decay=0.1,
+                    dropout=0.1, eval_every=50, save_every=300, eval_blocks=512, save_dtype="float16"),
+    # The comparison: the same shape and steps trained from scratch on the greentexts alone.
+    "scratch": dict(size=BUNDLED_SIZE, data=GREENTEXTS, val_data=GREENTEXTS_VAL, out=str(ROOT / "runs/scratch"),
+                    checkpoint_dir=str(ROOT / "runs/scratch/checkpoints"), max_steps=600, batch_size=4,
+                    grad_accum=1, block_size=256, lr=1e-3, warmup_steps=30, weight_decay=0.1, dropout=0.1,
+                    eval_every=50, save_every=300, eval_blocks=512, save_dtype="float16"),
 }
 
 
 # --- data -------------------------------------------------------------------------------------
 def encode_documents(tokenizer, docs: list[str]) -> list[list[int]]:
-    """Each document's token ids followed by <|endoftext|>."""
+    """Each document's token ids followed by <|endoftext|> (tokenized in batches: the same ids as encode)."""
     eos = tokenizer.eos_token_id
-    return [tokenizer.encode(d) + [eos] for d in docs]
+    encoded = []
+    for i in range(0, len(docs), 4096):
+        encoded += [ids + [eos] for ids in tokenizer(docs[i:i + 4096])["input_ids"]]
+    return encoded
+
+
+def spread(blocks: torch.Tensor, limit: int) -> torch.Tensor:
+    """At most `limit` blocks, evenly spaced through `blocks` (all of them when there are fewer)."""
+    if len(blocks) <= limit:
+        return blocks
+    return blocks[torch.linspace(0, len(blocks) - 1, limit).round().long()]
 
 
 def make_blocks(encoded: list[list[int]], block_size: int, seed: int | None) -> torch.Tensor:
@@ -186,11 +222,14 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     torch.manual_seed(cfg.seed)
 
     docs = greentext_data.load_documents(cfg.data)
-    train_docs, val_docs = greentext_data.split_documents(docs, cfg.val_fraction, cfg.seed)
+    if cfg.val_data:
+        train_docs, val_docs = docs, greentext_data.load_documents(cfg.val_data)
+    else:
+        train_docs, val_docs = greentext_data.split_documents(docs, cfg.val_fraction, cfg.seed)
     model, tokenizer = build_model(cfg, gpt2_tokenizer)
     block_size = min(cfg.block_size, model.config.n_positions)
     train_encoded = encode_documents(tokenizer, train_docs)
-    val_blocks = make_blocks(encode_documents(tokenizer, val_docs), block_size, seed=None)
+    val_blocks = spread(make_blocks(encode_documents(tokenizer, val_docs), block_size, seed=None), cfg.eval_blocks)
     train_tokens = sum(len(e) for e in train_encoded)
 
     step, log = 0, []
@@ -226,7 +265,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         micro += len(batch)
         return batch.to(device)
 
-    started = time.perf_counter()
+    started = time.perf_counter() - (log[-1]["elapsed_s"] if log else 0.0)  # elapsed counts across resumes
+    segment_started = time.perf_counter()
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not progress, desc="training", unit="step")
     train_loss = float("nan")
     tokens_seen = 0
@@ -260,25 +300,30 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         if cfg.save_every and (step % cfg.save_every == 0 or step == cfg.max_steps):  # the last one too, to extend
             save_checkpoint(ckpt_dir / f"checkpoint-{step}", model, tokenizer, optimizer, scaler, step, log, cfg)
     bar.close()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - segment_started
 
-    # Final numbers over the whole splits, in fp32 eval mode.
+    # Final numbers in fp32 eval mode: validation as during training, training loss on a bounded
+    # evenly spaced sample of the training blocks (the whole set would take minutes on a large corpus).
     model.eval()
+    train_sample = spread(make_blocks(train_encoded, block_size, None), cfg.eval_blocks)
     final = {
-        "train_loss": mean_loss(model, make_blocks(train_encoded, block_size, None), cfg.batch_size, device),
+        "train_loss": mean_loss(model, train_sample, cfg.batch_size, device),
+        "train_loss_blocks": len(train_sample),
         "val_loss": mean_loss(model, val_blocks, cfg.batch_size, device),
         "train_documents": len(train_docs), "val_documents": len(val_docs),
         "train_tokens": train_tokens, "val_tokens": int(val_blocks.numel()),
         "steps": step, "block_size": block_size,
         "tokens_per_second": round(tokens_seen / elapsed) if elapsed and tokens_seen else None,
         "device": str(device), "resumed_from": str(resumed_from) if resumed_from else None,
+        "training_minutes": round((log[-1]["elapsed_s"] if log else 0) / 60, 1),
     }
     final["train_perplexity"] = perplexity(final["train_loss"])
     final["val_perplexity"] = perplexity(final["val_loss"])
     save_final(out, model, tokenizer, cfg)
     from .card import write_card
 
-    write_card(out, cfg, final, log)
+    kept = {int(p.name.split("-")[1]): p for p in ckpt_dir.glob("checkpoint-*") if (p / "config.json").exists()}
+    write_card(out, cfg, final, log, checkpoints=kept, val_docs=val_docs)
     return out
 
 
@@ -300,24 +345,40 @@ def save_final(out: Path, model, tokenizer, cfg: TrainConfig) -> None:
 
 
 # --- command line -----------------------------------------------------------------------------
+FLAG_HELP = {
+    "base": "hub id or local checkpoint to fine-tune", "size": "train from scratch with this shape: " + ", ".join(SIZES),
+    "data": "hub dataset id, or a local .jsonl / .txt file or folder", "out": "the final checkpoint directory",
+    "checkpoint_dir": "where intermediate checkpoints go (none: OUT/checkpoints)", "max_steps": "optimizer steps",
+    "batch_size": "blocks per micro-batch", "grad_accum": "micro-batches per optimizer step",
+    "block_size": "tokens per block, at most the model's context", "lr": "peak learning rate",
+    "min_lr_ratio": "the cosine decay ends at lr times this", "warmup_steps": "steps of linear warmup from 0",
+    "weight_decay": "AdamW weight decay on weight matrices", "beta1": "AdamW beta1", "beta2": "AdamW beta2",
+    "dropout": "dropout on residuals, embeddings and attention", "grad_clip": "gradient norm clipping",
+    "val_fraction": "share of documents held out for validation when there is no --val-data",
+    "val_data": "a separate, frozen validation file (nothing is split off then)",
+    "eval_blocks": "at most this many blocks per loss evaluation", "eval_every": "steps between validation losses",
+    "save_every": "steps between kept checkpoints (0 = only the final model)", "seed": "random seed",
+    "device": "auto, cpu, cuda or mps", "precision": "auto (bf16/fp16 on GPU, fp32 on CPU), fp32, bf16 or fp16",
+    "save_dtype": "dtype of the final weights: float32, float16 or bfloat16",
+    "format_samples": "samples from >be me for the card's format rate (0 = skip)",
+    "resume": "go on from the last checkpoint in the checkpoint directory",
+}
+
+
 def parse_args(argv=None) -> TrainConfig:
     defaults = TrainConfig()
-    p = argparse.ArgumentParser(prog="python -m greentext.train", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--preset", choices=sorted(PRESETS), help="a named recipe; other flags override it")
-    help_text = {
-        "base": "hub id or local checkpoint to fine-tune", "size": "train from scratch: " + ", ".join(SIZES),
-        "data": "hub dataset id, or a local .jsonl / .txt file or folder", "out": "final checkpoint directory",
-        "checkpoint_dir": "where intermediate checkpoints go (default: OUT/checkpoints)",
-        "resume": "go on from the last checkpoint in the checkpoint directory",
-    }
+    p = argparse.ArgumentParser(prog="python -m greentext.train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--preset", choices=sorted(PRESETS), help="a named recipe (base, bundled, scratch); other "
+                                                             "flags override it")
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
+        text = FLAG_HELP[field.name]
         if field.type == "bool":
-            p.add_argument(flag, action="store_true", default=None, help=help_text.get(field.name))
+            p.add_argument(flag, action="store_true", default=None, help=text)
             continue
         kind = {"int": int, "float": float}.get(field.type, str)
-        p.add_argument(flag, type=kind, default=None, help=help_text.get(field.name, "") + f" (default {field.default})")
+        shown = "none" if field.default is None else field.default
+        p.add_argument(flag, type=kind, default=None, help=f"{text} (default {shown})")
     args = p.parse_args(argv)
     values = dict(PRESETS[args.preset]) if args.preset else {}
     values.update({k: v for k, v in vars(args).items() if k != "preset" and v is not None})

@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from . import attention_view, charts, export, limits, safety, views
 from .batching import BatchWorker, Busy
 from .engine import Engine, Walk
 from .limits import RateLimited, RateLimiter
-from .loading import ModelLoadError
+from .loading import BUNDLED_MODEL, ModelLoadError
 from .settings import (InvalidSetting, MAX_NEW_TOKENS_MAX, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX,
                        TOP_N_MAX, as_int, check_prompt, check_top_n)
 from .tokens import visible
@@ -100,7 +101,11 @@ I18N = gr.I18n(
             tokenization="The prompt as tokens (id under each)", text="Text", layer="Layer", head="Head",
             show_attention="Show attention", model="Model", big="Projector mode (large type)",
             examples="Examples", head_view="Head view (bertviz)", model_view="Model view (bertviz)",
-            **SAFE_TEXT["en"]),
+            about_bundled="A small GPT-2 made for this demo in two phases, as in the project's report: "
+                          "**pretrained on general English** (freely licensed text from Debian packages), then "
+                          "**fine-tuned on greentexts** written for the project. It runs offline and has none of "
+                          "GPT-2's own pretrained knowledge.",
+            model_card="Model card (data, training, measured quality)", **SAFE_TEXT["en"]),
     **{lang: dict(generate_tab="Gerar", probabilities_tab="Probabilidades", attention_tab="Atenção",
                   prompt="Prompt", temperature="Temperatura (0 = guloso)", top_k="Top-k (0 = desligado)",
                   top_p="Top-p (1 = desligado)", max_new_tokens="Máximo de tokens novos",
@@ -112,7 +117,12 @@ I18N = gr.I18n(
                   tokenization="O prompt em tokens (id embaixo de cada)", layer="Camada", head="Cabeça",
                   show_attention="Mostrar atenção", model="Modelo", big="Modo projetor (letra grande)",
                   examples="Exemplos", head_view="Visão por cabeça (bertviz)",
-                  model_view="Visão do modelo (bertviz)", **SAFE_TEXT["pt"])
+                  model_view="Visão do modelo (bertviz)",
+                  about_bundled="Um GPT-2 pequeno feito para esta demonstração em duas fases, como no relatório do "
+                                "projeto: **pré-treinado em inglês geral** (textos de licença livre de pacotes "
+                                "Debian) e depois **ajustado (fine-tuning) em greentexts** escritos para o projeto. "
+                                "Roda offline e não tem o conhecimento pré-treinado do GPT-2 original.",
+                  model_card="Ficha do modelo (dados, treino, qualidade medida)", **SAFE_TEXT["pt"])
        for lang in ("pt", "pt-BR")},
 )
 
@@ -414,6 +424,12 @@ def build_app(engine: Engine, *, safe_mode: bool | None = None, time_limit=_FROM
             gr.Markdown(f"**{views.esc(info.name)}** · {info.parameters:,} parameters · {info.layers} layers · "
                         f"{info.heads} heads · context {info.context} · vocabulary {info.vocab_size:,} · "
                         f"{info.device} · {info.dtype}", elem_id="model-panel")
+            bundled = Path(info.card).parent == BUNDLED_MODEL if info.card else False
+            if bundled or info.about:
+                gr.Markdown(I18N("about_bundled") if bundled else views.esc(info.about), elem_id="model-about")
+            if info.card:
+                with gr.Accordion(I18N("model_card"), open=False):
+                    gr.Markdown(card_markdown(info.card), elem_id="model-card")
         big.change(None, big, big, js=BIG_TYPE_JS)
 
         with gr.Tabs():
@@ -606,10 +622,22 @@ def configure_queue(demo: gr.Blocks) -> gr.Blocks:
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
 
 
-def launch_kwargs() -> dict:
-    # allowed_paths: the two JS files the Attention tab's bertviz views load (d3 v5, jQuery), and nothing else.
-    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"),
-                allowed_paths=[str(p) for p in attention_view.library_files().values()])
+def card_markdown(card: str) -> str:
+    """A model card to show in the app: without its YAML header, its loss curve served by the app."""
+    text = Path(card).read_text(encoding="utf-8", errors="replace")
+    if text.startswith("---\n"):
+        text = text.split("\n---\n", 1)[-1]
+    image = Path(card).parent / "loss.png"
+    return text.replace("](loss.png)", f"](/gradio_api/file={image})")
+
+
+def launch_kwargs(engine: Engine | None = None) -> dict:
+    # allowed_paths: the two JS files the Attention tab's bertviz views load (d3 v5, jQuery) and the
+    # model card's loss curve, and nothing else.
+    files = [str(p) for p in attention_view.library_files().values()]
+    if engine is not None and engine.info.card and (Path(engine.info.card).parent / "loss.png").is_file():
+        files.append(str(Path(engine.info.card).parent / "loss.png"))
+    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"), allowed_paths=files)
 
 
 def main(argv=None) -> None:
@@ -639,4 +667,4 @@ def main(argv=None) -> None:
         raise SystemExit(1) from None
     demo = build_app(engine, safe_mode=safe_mode, time_limit=time_limit, rate_limit=args.rate_limit)
     configure_queue(demo)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs())
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs(engine))

@@ -100,7 +100,13 @@ def test_missing_base_gives_a_clear_error(tmp_path, data_file, capsys):
 
 def test_cli_presets_and_validation(capsys):
     cfg = parse_args(["--preset", "bundled"])
-    assert cfg.size == "tiny" and cfg.out.endswith("assets/model") and cfg.save_dtype == "float16"
+    assert cfg.size is None and cfg.base.endswith("assets/model-base") and cfg.out.endswith("assets/model")
+    assert cfg.val_data.endswith("greentexts-val.jsonl") and cfg.save_every == 300 and cfg.max_steps == 600
+    base = parse_args(["--preset", "base"])
+    assert base.size == train_mod.BUNDLED_SIZE and base.out.endswith("assets/model-base") and base.dropout == 0
+    assert base.data.endswith("runs/corpus/general-en.txt")
+    scratch = parse_args(["--preset", "scratch"])
+    assert scratch.size == base.size and scratch.val_data == cfg.val_data and scratch.max_steps == cfg.max_steps
     assert parse_args(["--preset", "bundled", "--max-steps", "5"]).max_steps == 5
     assert parse_args(["--preset", "bundled", "--base", "gpt2"]).size is None
     cfg = parse_args([])
@@ -108,10 +114,12 @@ def test_cli_presets_and_validation(capsys):
     assert cfg.data == "DarwinAnim8or/greentext"
     with pytest.raises(SystemExit):
         parse_args(["--size", "huge"])
-    assert "--size must be one of tiny, small, medium" in capsys.readouterr().err
+    assert "--size must be one of tiny, tiny-6, tiny-8, small, medium" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parse_args(["--help"])
-    assert "--resume" in capsys.readouterr().out
+    help_text = capsys.readouterr().out
+    assert "--resume" in help_text and "default None" not in help_text and "(default: None)" not in help_text
+    assert "peak learning rate (default 0.00025)" in " ".join(help_text.split())
 
 
 def test_blocks_keep_every_token_and_shuffle_by_seed():
@@ -127,3 +135,36 @@ def test_lr_schedule_warms_up_and_decays():
     assert lrs[0] < lrs[9] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
     assert lrs[-1] == pytest.approx(1e-4, rel=0.05)
+
+
+def test_a_frozen_validation_file_is_used_whole_and_never_trained_on(tmp_path, data_file):
+    val = tmp_path / "val.jsonl"
+    val.write_text(json.dumps({"text": "held out\n>be me\n>never seen\n>in training\n>at all"}) + "\n")
+    out = train(tiny_config(tmp_path, data_file, val_data=str(val), max_steps=2, format_samples=0), progress=False)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["val_documents"] == 1 and metrics["train_documents"] == len(STORIES)
+
+
+def test_end_of_run_evaluation_is_bounded(tmp_path, data_file):
+    out = train(tiny_config(tmp_path, data_file, max_steps=2, format_samples=0, eval_blocks=3), progress=False)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["train_loss_blocks"] == 3 and metrics["val_tokens"] <= 3 * 64
+
+
+def test_spread_picks_evenly_and_keeps_small_sets():
+    blocks = torch.arange(10).view(10, 1)
+    assert train_mod.spread(blocks, 20).flatten().tolist() == list(range(10))
+    assert train_mod.spread(blocks, 4).flatten().tolist() == [0, 3, 6, 9]
+
+
+def test_two_phases_the_card_tells_both_with_samples_at_the_kept_steps(tmp_path, data_file):
+    base = train(tiny_config(tmp_path / "b", data_file, max_steps=4, format_samples=0, save_every=0), progress=False)
+    cfg = tiny_config(tmp_path / "f", data_file, size=None, base=str(base), max_steps=6, save_every=3,
+                      format_samples=4)
+    out = train(cfg, progress=False)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "pretrained on general English" in card and "fine-tuned on greentexts" in card
+    assert "## Phase 1: pretraining" in card and "### After 3 steps" in card and "### After 6 steps" in card
+    assert "you should ignore how the train was created" in card and "repeats a line" in card
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["repeat_rate"] <= 1 and metrics["line_start_top1"] > 0
