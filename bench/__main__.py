@@ -7,7 +7,8 @@
    the batch worker's aggregate tokens/s with several generations at once;
 2. concurrent `gradio_client` users streaming from a launched app: TTFT p50/p95, tokens/s, failures;
 3. cold start: process start → page served;
-4. the attention view: size and build time vs stock bertviz.
+4. the attention view: size and build time vs stock bertviz;
+5. the bundled models: load time, and pretrain + fine-tune vs from scratch on the frozen validation stories.
 Each section measures its contenders side by side in one run: read the ratios; absolute times on a
 shared machine are noisy.
 """
@@ -40,11 +41,30 @@ def machine() -> str:
             f"torch {torch.__version__}; {datetime.date.today().isoformat()}")
 
 
+def read_sections(path: Path) -> dict[str, str]:
+    """The `## ` sections of an existing benchmarks file, title → body, in order (empty if none)."""
+    if not path.exists():
+        return {}
+    sections, title, stamp = {}, None, ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if title is None and line.startswith("Written by "):  # an older file: one stamp for every section
+            stamp = f"_{line.removeprefix('Written by ').rstrip('.').replace('` on:', '` on:')}._\n\n"
+            stamp = "_Measured by " + stamp[1:]
+        if line.startswith("## "):
+            title = line[3:].strip()
+            sections[title] = []
+        elif title is not None:
+            sections[title].append(line)
+    bodies = {t: "\n".join(body).strip() for t, body in sections.items()}
+    return {t: b if b.startswith("_Measured by") else stamp + b for t, b in bodies.items()}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and users (a smoke run)")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
-    parser.add_argument("--only", default="decode,concurrency,coldstart,attention")
+    parser.add_argument("--only", default="decode,concurrency,coldstart,attention,models",
+                        help="sections to run; the other sections already in --out are kept as they are")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     sections = []
@@ -60,8 +80,17 @@ def main(argv=None) -> None:
         from . import attention
 
         sections.append(("Attention view", attention.run(quick=args.quick)))
-    text = ["# Benchmarks", "", f"Written by `python -m bench{' --quick' if args.quick else ''}` on: {machine()}.", ""]
+    if "models" in only:
+        from . import models
+
+        sections.append(("Bundled models", models.run(repeats=2 if args.quick else 5, samples=10 if args.quick else 100)))
+    stamp = f"_Measured by `python -m bench{' --quick' if args.quick else ''}` on: {machine()}._"
+    kept = read_sections(Path(args.out))
     for title, body in sections:
+        kept[title] = stamp + "\n\n" + body.strip()
+    text = ["# Benchmarks", "", "Each section says how and where it was measured; `python -m bench --only NAME` "
+            "re-measures one section and keeps the others.", ""]
+    for title, body in kept.items():
         text += [f"## {title}", "", body.strip(), ""]
     Path(args.out).write_text("\n".join(text))
     print(f"\nwrote {args.out}")

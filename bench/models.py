@@ -1,0 +1,87 @@
+"""The bundled models: load time, and the transfer story (pretrain + fine-tune vs from scratch) in numbers.
+
+    .venv/bin/python -m bench.models [--repeats 5] [--samples 100]
+
+Every model is measured on the frozen validation stories (assets/corpus/greentexts-val.jsonl) by
+`greentext.evaluate.measure`: held-out loss and perplexity, the next-token distribution after `\\n>`,
+and format and repeat rates of 100 samples from `>be me`. Rows for models that are not on this machine
+(the from-scratch run lives in runs/, the previous bundled model is read from git history) are skipped
+with a note, never estimated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PREVIOUS = "0b2ba1d"  # the commit of the previous bundled model (4 × 256, trained from scratch on 660 stories)
+
+LOAD = ("import time, torch, transformers; from greentext.loading import load_model; "
+        "t = time.perf_counter(); load_model({path!r}, device='cpu'); print(time.perf_counter() - t)")
+
+
+def load_seconds(path: Path, repeats: int) -> list[float]:
+    """Seconds for `load_model` on the CPU, each in a fresh process (imports excluded)."""
+    return [float(subprocess.run([sys.executable, "-c", LOAD.format(path=str(path))], cwd=ROOT, check=True,
+                                 capture_output=True, text=True).stdout) for _ in range(repeats)]
+
+
+def previous_model(folder: Path) -> Path | None:
+    """The previous bundled model, checked out of git history into `folder` (None outside a git clone)."""
+    out = folder / "previous"
+    out.mkdir()
+    for name in ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
+                 "tokenizer_config.json"):
+        done = subprocess.run(["git", "show", f"{PREVIOUS}:assets/model/{name}"], cwd=ROOT, capture_output=True)
+        if done.returncode != 0:
+            return None
+        (out / name).write_bytes(done.stdout)
+    return out
+
+
+def run(repeats: int = 5, samples: int = 100) -> str:
+    from greentext.data import load_documents
+    from greentext.evaluate import measure, table
+
+    lines = []
+    times = {name: load_seconds(ROOT / "assets" / name, repeats) for name in ("model", "model-base")}
+    lines += [f"`load_model` on the CPU, median of {repeats} loads, each in a fresh process (imports excluded):", "",
+              "| model | median | max |", "|---|---|---|"]
+    lines += [f"| assets/{n} | {statistics.median(t):.2f} s | {max(t):.2f} s |" for n, t in times.items()]
+    val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))
+    with tempfile.TemporaryDirectory() as tmp:
+        candidates = [("(a) previous bundled model: 4 × 256 from scratch on 660 stories", previous_model(Path(tmp))),
+                      ("(b) from scratch on the new greentexts only (`--preset scratch`)", ROOT / "runs/scratch"),
+                      ("(c) base + fine-tune: the bundled model (`assets/model`)", ROOT / "assets/model"),
+                      ("the base alone, before fine-tuning (`assets/model-base`)", ROOT / "assets/model-base")]
+        rows, missing = [], []
+        for label, path in candidates:
+            if path is None or not (path / "config.json").exists():
+                missing.append(label)
+                continue
+            row = measure(str(path), val, samples)
+            row["label"] = label
+            rows.append(row)
+    lines += ["", f"On the {len(val)} frozen validation stories (never trained on); samples: {samples} from "
+              f"`>be me`, T 0.8, top-p 0.95, 80 new tokens, seeds 0–{samples - 1}:", "", table(rows)]
+    lines += [f"\nNot on this machine, so not measured: {m}." for m in missing]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=100)
+    args = parser.parse_args(argv)
+    text = run(args.repeats, args.samples)
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()
