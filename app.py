@@ -1,4 +1,4 @@
-"""GPT-2 Greentext Lab: `python app.py --help`. The app itself is in greentext/ui.py."""
+"""GPT-2 Greentext Lab: `python app.py --help`. The app itself is the package greentext/ui."""
 
 from greentext.ui import main
 

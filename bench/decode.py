@@ -33,8 +33,8 @@ def bench_shape(shape: str, tokens: int, repeats: int) -> dict:
     settings = SamplingSettings(temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=tokens, seed=0)
     ids = torch.tensor([engine.prepare(prompt, tokens).ids])
 
-    def run_engine(top_n=0):
-        return engine.generate(prompt, settings, top_n=top_n)
+    def run_engine(top_n=None):
+        return engine.generate(prompt, settings, **({'top_n': top_n} if top_n else {}))
 
     def run_generate():
         torch.manual_seed(0)

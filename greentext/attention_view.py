@@ -24,6 +24,7 @@ and patched by exact string replacements (each must match, so a changed bertviz 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import importlib.util
 import json
@@ -36,44 +37,15 @@ from urllib.parse import quote
 
 import numpy as np
 
+from .i18n import LANGS, text
+
+WEB = Path(__file__).resolve().parent / "web"  # the JS and CSS this module puts in the pages
 MAX_TOKENS = 1024  # GPT-2's whole context; above it the views give a message (the heatmap still works)
 LINE_BUDGET = 30_000  # head view: more lines than this → lines of the hovered token only (measured in Chromium)
 MODEL_LINES = 45_000  # model view: lines drawn by all thumbnails together, at most
 THUMB_HEIGHT = 170  # model view: px a thumbnail is tall, at most (an overview of every layer and head)
 SCALE = 255  # weights are sent as round(w * 255), uint8
 GEN_COLOR = "#c2410c"  # generated tokens (the prompt stays black)
-
-TEXT = {
-    "en": dict(head_title="Head view · layer {layer}", model_title="Model view · every layer and head",
-               head_help="Hover a token: lines show where it looks (one colour per head; click a colour to "
-                         "toggle a head, double-click to show only it).",
-               legend_prompt="prompt", legend_gen="generated",
-               shift="The row of a token is what the model looked at while reading it, to choose the next one: "
-                     "to see what it looked at when it wrote a word, hover the token before it.",
-               model_help="Click a thumbnail for the detail.",
-               pooled="{n} tokens drawn as {m} blocks of about {k} tokens each (labels: token numbers).",
-               lazy="{n} tokens × {heads} heads = {lines:,} lines: too many to draw at once, so the lines of the "
-                    "token under the pointer are drawn.",
-               too_long="{n} tokens: the bertviz views draw up to {max} tokens (GPT-2's context). "
-                        "The heatmap shows them all.",
-               no_stream="This browser cannot inflate the data (no DecompressionStream).",
-               no_libs="d3 or jQuery did not load."),
-    "pt": dict(head_title="Visão por cabeça · camada {layer}", model_title="Visão do modelo · todas as camadas e cabeças",
-               head_help="Passe o mouse num token: as linhas mostram para onde ele olha (uma cor por cabeça; clique "
-                         "numa cor para ligar/desligar a cabeça, clique duplo para ver só ela).",
-               legend_prompt="prompt", legend_gen="gerado",
-               shift="A linha de um token é o que o modelo olhou ao lê-lo, para escolher o próximo: para ver o que "
-                     "ele olhou ao escrever uma palavra, passe o mouse no token anterior.",
-               model_help="Clique numa miniatura para ver o detalhe.",
-               pooled="{n} tokens desenhados como {m} blocos de cerca de {k} tokens (rótulos: números dos tokens).",
-               lazy="{n} tokens × {heads} cabeças = {lines:,} linhas: demais para desenhar de uma vez, então são "
-                    "desenhadas as linhas do token sob o mouse.",
-               too_long="{n} tokens: as visões do bertviz desenham até {max} tokens (o contexto do GPT-2). "
-                        "O mapa de calor mostra todos.",
-               no_stream="Este navegador não consegue descompactar os dados (sem DecompressionStream).",
-               no_libs="O d3 ou o jQuery não carregou."),
-}
-
 
 # --- the JavaScript libraries, from pip packages ------------------------------------------------------
 def _package_dir(name: str) -> Path:
@@ -93,6 +65,11 @@ def library_files() -> dict[str, Path]:
 @lru_cache(maxsize=None)
 def _read(path: Path) -> str:
     return Path(path).read_text(encoding="utf-8")
+
+
+def _web(name: str) -> str:
+    """One of this module's own files in greentext/web (bertviz patches, the prelude, the page's CSS)."""
+    return _read(WEB / name).rstrip()
 
 
 def script_tags(url_prefix: str | None) -> str:
@@ -116,58 +93,7 @@ def _replace(js: str, old: str, new: str, count: int = 1, regex: bool = False) -
     return re.sub(old, lambda _: new, js, flags=re.S) if regex else js.replace(old, new)
 
 
-_HEAD_LINES = """function renderAttention(svg, attention) {
-        // Patched: one line per nonzero weight (causal, so right <= left); past the budget, lines are
-        // drawn for the token under the pointer only (see drawTokenLines).
-        svg.select("#attention").remove();
-        svg.append("g").attr("id", "attention");
-        if (!GT.lazy) drawLines(svg, attention, null, null);
-    }
 
-    function drawTokenLines(svg, attention, isLeft, index) {
-        svg.select("#attention").selectAll("line").remove();
-        drawLines(svg, attention, isLeft ? index : null, isLeft ? null : index);
-    }
-
-    function drawLines(svg, attention, left, right) {
-        const lines = [];
-        const n = attention[0].length;
-        for (let h = 0; h < attention.length; h++) {
-            const first = left === null ? (right === null ? 0 : right) : left;
-            const last = left === null ? n - 1 : left;
-            for (let i = first; i <= last; i++) {
-                const row = attention[h][i];
-                const j0 = right === null ? 0 : right, j1 = right === null ? i : right;
-                for (let j = j0; j <= j1; j++) if (row[j] > 0) lines.push({h: h, i: i, j: j, w: row[j]});
-            }
-        }
-        svg.select("#attention").selectAll("line")
-            .data(lines)
-            .enter()
-            .append("line")
-            .attr("x1", BOXWIDTH)
-            .attr("y1", d => TEXT_TOP + d.i * BOXHEIGHT + (BOXHEIGHT / 2))
-            .attr("x2", BOXWIDTH + MATRIX_WIDTH)
-            .attr("y2", d => TEXT_TOP + d.j * BOXHEIGHT + (BOXHEIGHT / 2))
-            .attr("stroke-width", 2)
-            .attr("stroke", d => headColors(d.h))
-            .attr("left-token-index", d => d.i)
-            .attr("right-token-index", d => d.j);
-        updateAttention(svg);
-    }
-
-    function updateAttention(svg) {
-        svg.select("#attention")
-            .selectAll("line")
-            .attr("stroke-opacity", d => config.headVis[d.h] ? d.w / activeHeads() : 0.0);
-    }
-
-    """
-
-_TRANSPOSE = """function transpose(mat) {
-        // Patched: columns read lazily (a copy of 12 x 1024 x 1024 weights would be heavy)
-        return Array.from(mat[0], (_, j) => new Proxy({}, {get: (t, i) => mat[+i] === undefined ? undefined : mat[+i][j]}));
-    }"""
 
 
 @lru_cache(maxsize=None)
@@ -175,13 +101,13 @@ def head_view_js() -> str:
     js = _read(_package_dir("bertviz") / "head_view.js")
     js = _replace(js, r"require\.config\(\{.*?\}\);", "", regex=True)  # the CDN paths: the shim has the libraries
     js = _replace(js, "const params = PYTHON_PARAMS;", "const params = GT.params;")
-    js = _replace(js, r"function renderAttention\(svg, attention\) \{.*?(?=function boxOffsets)", _HEAD_LINES, regex=True)
+    js = _replace(js, r"function renderAttention\(svg, attention\) \{.*?(?=function boxOffsets)", _web("head_view_lines.js") + "\n\n    ", regex=True)
     js = _replace(js, 'tokenContainer.on("mouseover", function (d, index) {',
                   'tokenContainer.on("mouseover", function (d, index) {\n            if (GT.lazy) drawTokenLines(svg, attention, isLeft, index);')
     js = _replace(js, ".text(d => d)", '.text(d => d)\n            .classed("gen", (d, i) => GT.gen[i])')
     js = _replace(js, "drawCheckboxes(0, svg, layerAttention);",
                   "drawCheckboxes(0, svg, layerAttention);\n        GT.boundary(svg, TEXT_TOP, BOXHEIGHT, 2 * BOXWIDTH + MATRIX_WIDTH);")
-    js = _replace(js, r"function transpose\(mat\) \{.*?\n    \}", _TRANSPOSE, regex=True)
+    js = _replace(js, r"function transpose\(mat\) \{.*?\n    \}", _web("transpose.js"), regex=True)
     js = _replace(js, 'console.log("d3 version", d3.version)', "")
     return js
 
@@ -209,74 +135,7 @@ def model_view_js() -> str:
 
 
 # The prelude: inflate the weights, build bertviz's params, and stand in for require.js.
-_PRELUDE = r"""
-window.GT = (function () {
-  const data = JSON.parse(document.getElementById("gt-data").textContent);
-  const GT = {lazy: data.lazy, gen: data.gen, params: null, thumbHeight: data.thumbHeight || 1e9};
-  function fail(message) {
-    const el = document.getElementById("gt-error");
-    el.textContent = message; el.style.display = "block";
-  }
-  async function inflate(b64) {
-    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  }
-  // q: uint8, for each (matrix) the lower triangle row by row; a matrix becomes n rows of n floats.
-  function matrices(q, count, n) {
-    const size = n * (n + 1) / 2, out = [];
-    for (let m = 0; m < count; m++) {
-      const flat = new Float32Array(n * n), rows = [];
-      let k = m * size;
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) flat[i * n + j] = q[k++] / data.scale;
-        rows.push(flat.subarray(i * n, (i + 1) * n));
-      }
-      out.push(rows);
-    }
-    return out;
-  }
-  GT.nonzero = row => { const out = []; row.forEach((w, j) => { if (w > 0) out.push({w: w, j: j}); }); return out; };
-  GT.value = (layer, head, i, j) => GT.params.attention[0].attn[data.layers.indexOf(layer)][head][i][j];  // for tests
-  GT.boundary = function (svg, top, height, width) {  // a dashed line between the prompt and the generated tokens
-    if (data.boundary > 0 && data.boundary < data.labels.length) {
-      const y = top + data.boundary * height;
-      svg.append("line").attr("x1", 0).attr("x2", width).attr("y1", y).attr("y2", y)
-        .attr("stroke", data.genColor).attr("stroke-width", 1.5).attr("stroke-dasharray", "5,4");
-    }
-  };
-  GT.ready = (typeof DecompressionStream === "undefined" ? Promise.reject(new Error(data.text.no_stream))
-              : inflate(data.weights)).then(function (q) {
-    const layers = [];
-    const all = matrices(q, data.layers.length * data.heads, data.labels.length);
-    for (let l = 0; l < data.layers.length; l++) layers.push(all.slice(l * data.heads, (l + 1) * data.heads));
-    GT.params = Object.assign({attention: [{name: null, attn: layers, left_text: data.labels,
-                                            right_text: data.labels}]}, data.params);
-  });
-  // require.js stand-in: bertviz calls require.config(...) and requirejs(["jquery", "d3"], fn).
-  window.require = window.requirejs = function (deps, fn) {
-    if (!window.d3 || !window.jQuery) return fail(data.text.no_libs);
-    const libs = {d3: window.d3, jquery: window.jQuery};
-    GT.ready.then(() => { fn.apply(null, deps.map(d => libs[d])); document.body.dataset.drawn = "1"; })
-      .catch(err => fail(String(err && err.message || err)));
-  };
-  window.require.config = function () {};
-  return GT;
-})();
-"""
 
-_CSS = """
-body { margin: 8px; font-family: 'Helvetica Neue', Helvetica, Arial, sans-serif; color: #111; background: #fff; }
-.gt-head { font-size: 17px; font-weight: 700; margin: 0 0 4px; }
-.gt-help { font-size: 14px; color: #333; margin: 0 0 6px; line-height: 1.35; }
-.gt-note { font-size: 14px; color: #7a5a00; margin: 0 0 6px; }
-.gt-legend { font-size: 14px; margin: 0 0 8px; }
-.gt-legend .p { font-weight: 700; color: #111; }
-.gt-legend .g { font-weight: 700; color: GEN; }
-#gt-error { display: none; color: #a00; font-weight: 700; }
-#gt-vis text.gen { fill: GEN; font-weight: 700; }
-#gt-vis > span { display: none; }  /* bertviz's layer menu: the app's layer slider picks the layer */
-""".replace("GEN", GEN_COLOR)
 
 
 # --- data ---------------------------------------------------------------------------------------------
@@ -364,17 +223,17 @@ class Page:
 
 def _page(kind: str, title: str, lines: list[str], legend: bool, data: dict, js: str, scripts: str,
           height: int) -> Page:
-    L = TEXT[data["lang"]]
+    L = functools.partial(text, lang=data["lang"])
     notes_html = "".join(f'<p class="gt-note">{html.escape(n)}</p>' for n in lines[1:])
-    legend_html = (f'<p class="gt-legend"><span class="p">{html.escape(L["legend_prompt"])}</span> · '
-                   f'<span class="g">{html.escape(L["legend_gen"])}</span></p>') if legend else ""
+    legend_html = (f'<p class="gt-legend"><span class="p">{html.escape(L("legend_prompt"))}</span> · '
+                   f'<span class="g">{html.escape(L("legend_gen"))}</span></p>') if legend else ""
     body = (f'<p class="gt-head">{html.escape(title)}</p><p class="gt-help">{html.escape(lines[0])}</p>'
             f'{notes_html}{legend_html}<p id="gt-error"></p>'
             f'<div id="gt-vis"><span>Layer: <select id="layer"></select></span><div id="vis"></div></div>')
     page = (f'<!doctype html><html lang="{data["lang"]}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<style>{_CSS}</style></head><body data-view="{kind}">{body}\n{scripts}\n'
+            f'<style>{_web("bertviz.css").replace("__GEN__", GEN_COLOR)}</style></head><body data-view="{kind}">{body}\n{scripts}\n'
             f'<script type="application/json" id="gt-data">{_json(data)}</script>\n'
-            f'<script>{_PRELUDE}</script>\n<script>{js}</script></body></html>')
+            f'<script>{_web("bertviz_prelude.js")}</script>\n<script>{js}</script></body></html>')
     return Page(page, height, data, title, lines[1:])
 
 
@@ -388,8 +247,8 @@ def head_view(tokens, layer_weights: np.ndarray, layer: int, *, prompt_tokens: i
               head: int | None = None, lang: str = "en", url_prefix: str | None = None) -> Page:
     """bertviz's head view of one layer: `layer_weights` (heads, n, n); `head` (None = all) starts selected.
     Tokens from `prompt_tokens` on are marked as generated; `url_prefix` serves the libraries (None: inline)."""
-    L = TEXT.get(lang, TEXT["en"])
-    lang = lang if lang in TEXT else "en"
+    lang = lang if lang in LANGS else "en"
+    L = functools.partial(text, lang=lang)
     heads, n = layer_weights.shape[0], layer_weights.shape[-1]
     names = labels(tokens)
     if len(names) != n:
@@ -397,15 +256,15 @@ def head_view(tokens, layer_weights: np.ndarray, layer: int, *, prompt_tokens: i
     tri = triangles(layer_weights)  # quantized once: what is sent, and how many lines it draws
     lines_drawn = int(np.count_nonzero(tri))
     lazy = lines_drawn > LINE_BUDGET
-    notes = [L["head_help"], L["shift"]] + ([L["lazy"].format(n=n, heads=heads, lines=lines_drawn)] if lazy else [])
+    notes = [L("head_help"), L("shift")] + ([L("lazy", n=n, heads=heads, lines=lines_drawn)] if lazy else [])
     data = dict(lang=lang, labels=names, heads=heads, layers=[int(layer)], scale=SCALE, lazy=lazy,
                 gen=_gen_flags(n, prompt_tokens), boundary=n if prompt_tokens is None else int(prompt_tokens),
-                genColor=GEN_COLOR, lines=lines_drawn, text={k: L[k] for k in ("no_stream", "no_libs")},
+                genColor=GEN_COLOR, lines=lines_drawn, text={k: L(k) for k in ("no_stream", "no_libs")},
                 weights=deflate(tri),
                 params=dict(default_filter="0", root_div_id="gt-vis", layer=int(layer),
                             heads=None if head is None or head < 0 else [int(head)], include_layers=[int(layer)]))
     height = min(720, int(n * 22.5 + 30 + 190))
-    return _page("head", L["head_title"].format(layer=layer), notes, prompt_tokens is not None and prompt_tokens < n,
+    return _page("head", L("head_title", layer=layer), notes, prompt_tokens is not None and prompt_tokens < n,
                  data, head_view_js(), script_tags(url_prefix), height)
 
 
@@ -413,8 +272,8 @@ def model_view(tokens, weights: np.ndarray, *, prompt_tokens: int | None = None,
                url_prefix: str | None = None, rows: int | None = None) -> Page:
     """bertviz's model view: a thumbnail per layer and head, `weights` (layers, heads, n, n) pooled to at
     most `rows` (default `thumb_rows(layers, heads)`) token blocks a side (exact when n <= rows)."""
-    L = TEXT.get(lang, TEXT["en"])
-    lang = lang if lang in TEXT else "en"
+    lang = lang if lang in LANGS else "en"
+    L = functools.partial(text, lang=lang)
     layers, heads, n = weights.shape[0], weights.shape[1], weights.shape[-1]
     names = labels(tokens)
     if len(names) != n:
@@ -425,24 +284,24 @@ def model_view(tokens, weights: np.ndarray, *, prompt_tokens: int | None = None,
     m = edges.size - 1
     if pooled:
         names = [f"{a}–{b - 1}" if b - a > 1 else f"{a}" for a, b in zip(edges[:-1], edges[1:])]
-    notes = [L["model_help"]] + ([L["pooled"].format(n=n, m=m, k=round(n / m))] if pooled else [])
+    notes = [L("model_help")] + ([L("pooled", n=n, m=m, k=round(n / m))] if pooled else [])
     boundary = n if prompt_tokens is None else int(prompt_tokens)
     data = dict(lang=lang, labels=names, heads=heads, layers=list(range(layers)), scale=SCALE, lazy=False,
                 gen=_gen_flags(n, prompt_tokens, edges[:-1]), boundary=0, genColor=GEN_COLOR, thumbHeight=THUMB_HEIGHT,
-                edges=edges.tolist(), text={k: L[k] for k in ("no_stream", "no_libs")},
+                edges=edges.tolist(), text={k: L(k) for k in ("no_stream", "no_libs")},
                 weights=deflate(triangles(thumbs)),
                 params=dict(default_filter="0", root_div_id="gt-vis", display_mode="light",
                             include_layers=list(range(layers)), include_heads=list(range(heads)), total_heads=heads))
     box = min(7 * 12 / heads, THUMB_HEIGHT / m)
     height = min(760, int(layers * (m * box + 10) + 38 + 150))
-    return _page("model", L["model_title"], notes, boundary < n, data, model_view_js(), script_tags(url_prefix), height)
+    return _page("model", L("model_title"), notes, boundary < n, data, model_view_js(), script_tags(url_prefix), height)
 
 
 def too_long(n: int, lang: str = "en") -> str | None:
     """The message shown instead of the bertviz views above MAX_TOKENS (None when n fits)."""
     if n <= MAX_TOKENS:
         return None
-    return TEXT.get(lang, TEXT["en"])["too_long"].format(n=n, max=MAX_TOKENS)
+    return text("too_long", lang, n=n, max=MAX_TOKENS)
 
 
 def prompt_token_count(tokenizer, text: str, prompt: str | None, truncated: int = 0) -> int | None:

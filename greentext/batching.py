@@ -10,9 +10,9 @@ thread that owns the model's decode loop:
         print(job.text)
 
 Each step it admits new requests (one alone is prefilled exactly as `engine.Decoder` does it; several
-arriving together share one left-padded prefill pass), samples
-every row with that request's own settings and seeded generator (`sampling.process` / `choose`,
-the engine's code), drops finished or cancelled rows, and runs one forward pass for all the rest
+arriving together share one left-padded prefill pass), takes
+every row's next token with the engine's own step (`Generation.next_token`: the request's settings
+and seeded generator, the same finish rules), drops finished or cancelled rows, and runs one forward pass for all the rest
 with a left-padded KV cache. A request alone in the worker takes exactly `Decoder`'s calls, so its
 tokens equal `Engine.generate` with the same seed. Batched with others, the matrix products run
 with another shape, which can change the last bits of the logits and, rarely, a sampled token.
@@ -26,8 +26,7 @@ import time
 
 import torch
 
-from . import sampling
-from .engine import Decoder, Engine, Generation, Prompt, cache_kwargs
+from .engine import Decoder, Engine, Generation, Request, cache_kwargs
 from .settings import SamplingSettings
 
 _DONE = object()
@@ -41,20 +40,11 @@ class Job(Generation):
     """One generation in the worker. Iterate it for token ids as they are made; `stop()` cancels it
     (the worker drops its row before the next forward pass)."""
 
-    def __init__(self, engine: Engine, prompt: Prompt, settings: SamplingSettings, deadline: float | None):
-        super().__init__(engine, prompt, settings)
-        self.generator = engine.generator(settings.seed)
-        self.deadline = deadline  # time.monotonic() after which the job ends with finish_reason "time"
+    def __init__(self, engine: Engine, request: Request, deadline: float | None):
+        super().__init__(engine, request)
+        self.deadline = deadline  # time.perf_counter() after which the job ends with finish_reason "time"
         self.error: BaseException | None = None
-        self.submitted = time.perf_counter()
-        self.first_token_at: float | None = None
-        self.finished_at: float | None = None
         self._out: queue.Queue = queue.Queue()
-
-    @property
-    def tokens_per_second(self) -> float:
-        end = self.finished_at or time.perf_counter()
-        return len(self.ids) / (end - self.submitted) if self.ids and end > self.submitted else 0.0
 
     def __iter__(self):
         """Token ids as they are generated; raises the worker's error if the job failed."""
@@ -76,16 +66,12 @@ class Job(Generation):
         return self
 
     # --- called by the worker thread ---
-    def _emit(self, token_id: int) -> None:
-        if self.first_token_at is None:
-            self.first_token_at = time.perf_counter()
-        self.ids.append(token_id)
+    def _emitted(self, token_id: int) -> None:
         self._out.put(token_id)
 
-    def _finish(self, reason: str, error: BaseException | None = None) -> None:
+    def finish(self, reason: str, error: BaseException | None = None) -> None:
         if self.finish_reason is None:
             self.finish_reason, self.error = reason, error
-            self.finished_at = time.perf_counter()
             self._out.put(_DONE)
 
 
@@ -219,14 +205,13 @@ class BatchWorker:
         self.max_rows_seen = 0
 
     def submit(self, prompt: str, settings: SamplingSettings) -> Job:
-        """Validate and queue a generation; iterate the returned Job for its tokens."""
-        engine = self.engine
-        engine.check_max_new_tokens(settings)
-        prepared = engine.prepare(prompt, settings.max_new_tokens)
+        """Check and queue a generation (`Engine.request`); iterate the returned Job for its tokens.
+        The time limit counts from here, waiting for a row included."""
+        request = self.engine.request(prompt, settings)
         if self._waiting.qsize() >= self.max_waiting:
             raise Busy(f"the model is busy with {self.max_waiting} waiting requests; try again in a moment")
-        deadline = time.monotonic() + self.time_limit if self.time_limit is not None else None
-        job = Job(engine, prepared, settings.with_seed(), deadline)
+        deadline = time.perf_counter() + self.time_limit if self.time_limit is not None else None
+        job = Job(self.engine, request, deadline)
         self._waiting.put(job)
         self._ensure_thread()
         return job
@@ -247,11 +232,13 @@ class BatchWorker:
             except queue.Empty:
                 break
             if job.stopped:
-                job._finish("stopped")
+                job.finish("stopped")
             else:
                 new.append(job)
         if not new:
             return
+        for job in new:  # decoding begins: prefill is decode time, waiting for a row is not
+            job.started = time.perf_counter()
         try:
             if len(new) == 1:
                 batch.add(new[0], Decoder(self.engine.model, new[0].prompt.ids, self.engine.device))
@@ -259,34 +246,20 @@ class BatchWorker:
                 batch.add_group(new, *prefill_group(self.engine.model, [j.prompt.ids for j in new], self.engine.device))
         except Exception as err:  # e.g. out of memory: these requests fail, the worker goes on
             for job in new:
-                job._finish("error", err)
+                job.finish("error", err)
 
     @torch.inference_mode()
     def _loop(self) -> None:
         batch = _Batch(self.engine.model)
-        eos = self.engine.eos_id
         while True:
             try:
                 self._admit(batch, block=True)
                 self.max_rows_seen = max(self.max_rows_seen, len(batch))
                 tokens, keep = [], []
-                now = time.monotonic()
                 for row, job in enumerate(batch.jobs):
-                    if job.stopped:
-                        job._finish("stopped")
-                        continue
-                    if job.deadline is not None and now > job.deadline:
-                        job._finish("time")
-                        continue
-                    stages = sampling.process(batch.logits[row:row + 1], job.settings)
-                    token = int(sampling.choose(stages.final, job.settings.greedy, job.generator))
-                    job._emit(token)
-                    if token == eos:
-                        job._finish("eos")
-                    elif len(job.ids) >= job.settings.max_new_tokens:
-                        job._finish("length")
-                    else:
-                        tokens.append(token)
+                    token_id = job.next_token(batch.logits[row:row + 1])  # the engine's step, finish rules included
+                    if job.finish_reason is None:
+                        tokens.append(token_id)
                         keep.append(row)
                 batch.keep(keep)
                 if batch.jobs:
@@ -294,5 +267,5 @@ class BatchWorker:
                     self.steps += 1
             except Exception as err:  # never let one failure kill the worker: fail the rows, start clean
                 for job in batch.jobs:
-                    job._finish("error", err)
+                    job.finish("error", err)
                 batch = _Batch(self.engine.model)

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .attention_view import GEN_COLOR as GEN, labels
+from .i18n import text
 from .steps import Step
 from .tokens import Token
 
@@ -22,14 +23,13 @@ def step_figure(step: Step, lang: str = "en", top: int = 15) -> go.Figure:
     labels = [f"{c.rank}. {c.token}" for c in cands]
     chosen = step.chosen.id if step.chosen else None
     colors = [GOLD if c.id == chosen else (GREEN if c.kept else GREY) for c in cands]
-    pt = lang == "pt"
     fig = go.Figure()
     fig.add_bar(x=labels, y=[c.p_raw for c in cands], name="p (T=1)", marker_color="rgba(0,0,0,0.15)",
                 hovertemplate="%{x}<br>p (T=1) = %{y:.2%}<extra></extra>")
-    fig.add_bar(x=labels, y=[c.p_final for c in cands], name="após top-k/top-p" if pt else "after top-k/top-p",
+    fig.add_bar(x=labels, y=[c.p_final for c in cands], name=text("col_p_final", lang),
                 marker_color=colors, hovertemplate="%{x}<br>%{y:.2%}<extra></extra>")
     fig.update_layout(barmode="group", height=360, margin=dict(l=40, r=10, t=40, b=90),
-                      title=("Passo" if pt else "Step") + f" {step.index + 1}", yaxis_tickformat=".0%",
+                      title=text("step_title", lang, n=step.index + 1), yaxis_tickformat=".0%",
                       font=dict(size=16), legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
                       plot_bgcolor="white")
     fig.update_xaxes(tickangle=-45)

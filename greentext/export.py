@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .i18n import text
 from .steps import Step
 from .tokens import Token
 
@@ -44,10 +45,15 @@ def step_json(step: Step) -> dict:
     }
 
 
+def decimal(x: float, locale: str = "pt-BR", digits: int = 2) -> str:
+    """1.234 → "1,23" (pt-BR) or "1.23" (en)."""
+    shown = f"{x:.{digits}f}"
+    return shown.replace(".", ",") if locale.lower().startswith("pt") else shown
+
+
 def percent(p: float, locale: str = "pt-BR", digits: int = 1) -> str:
     """0.853 → "85,3%" (pt-BR) or "85.3%" (en)."""
-    text = f"{p * 100:.{digits}f}%"
-    return text.replace(".", ",") if locale.lower().startswith("pt") else text
+    return decimal(p * 100, locale, digits) + "%"
 
 
 def steps_csv(steps: list[Step]) -> str:
@@ -68,17 +74,16 @@ def slides_csv(steps: list[Step], locale: str = "pt-BR", top: int = 5) -> str:
 
     pt-BR uses ";" as the separator, as spreadsheets in Brazil expect when the decimal mark is a comma.
     """
-    pt = locale.lower().startswith("pt")
+    lang = "pt" if locale.lower().startswith("pt") else "en"
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if pt else ",")
-    header = ["passo", "contexto", "escolhido"] if pt else ["step", "context", "chosen"]
-    header += [f"{n}º" if pt else f"#{n}" for n in range(1, top + 1)]
-    header += ["outros" if pt else "others", "entropia (bits)" if pt else "entropy (bits)"]
+    writer = csv.writer(out, delimiter=";" if lang == "pt" else ",")
+    header = [text(key, lang) for key in ("csv_step", "csv_context", "csv_chosen")]
+    header += [text("csv_rank", lang, n=n) for n in range(1, top + 1)]
+    header += [text("csv_others", lang), text("csv_entropy", lang)]
     writer.writerow(header)
     for s in steps:
         tail = s.context[-60:].replace("\n", " ↵ ")
         chosen = f"{s.chosen.raw.strip() or s.chosen.token} {percent(s.chosen.p_final, locale)}" if s.chosen else ""
         cells = [f"{x.raw.strip() or x.token} {percent(x.p_raw, locale)}" for x in s.candidates[:top]]
-        entropy = f"{s.entropy:.2f}".replace(".", ",") if pt else f"{s.entropy:.2f}"
-        writer.writerow([s.index + 1, f"{tail} →", chosen, *cells, percent(s.p_other, locale), entropy])
+        writer.writerow([s.index + 1, f"{tail} →", chosen, *cells, percent(s.p_other, locale), decimal(s.entropy, locale)])
     return out.getvalue()

@@ -14,15 +14,15 @@ import os
 import threading
 import time
 
+from .i18n import both
+
 
 class RateLimited(RuntimeError):
     """Too many requests from one client; `retry_after` seconds until the next one is allowed."""
 
     def __init__(self, requests: int, seconds: float, retry_after: float):
         self.requests, self.seconds, self.retry_after = requests, seconds, retry_after
-        super().__init__(f"Too many requests: at most {requests} every {seconds:g} s per client; "
-                         f"try again in {max(1, round(retry_after))} s. / Muitos pedidos: no máximo {requests} "
-                         f"a cada {seconds:g} s por cliente; tente de novo em {max(1, round(retry_after))} s.")
+        super().__init__(both("rate_limited", requests=requests, seconds=seconds, wait=max(1, round(retry_after))))
 
 
 class RateLimiter:

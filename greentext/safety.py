@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from .steps import Step
-from .tokens import visible
+from .tokens import Token, visible
 
 LISTS = Path(__file__).resolve().parent.parent / "assets" / "safety"
 MASK = "█"
@@ -154,3 +154,9 @@ def mask_step(step: Step, words: WordFilter) -> Step:
         return step
     extra = dict(step.extra, masked=count)
     return dataclasses.replace(step, context=context.text, candidates=candidates, chosen=chosen, extra=extra)
+
+
+def mask_tokens(tokens: list[Token], words: WordFilter) -> list[Token]:
+    """The tokens with listed words in their text masked; ids unchanged."""
+    return [dataclasses.replace(t, raw=m.text, token=visible(m.text)) if m.count else t
+            for t, m in ((t, words.mask(t.raw)) for t in tokens)]

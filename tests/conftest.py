@@ -1,9 +1,20 @@
-"""Fixtures: tiny GPT-2 models with GPT-2's real tokenizer, built and saved locally (no downloads)."""
+"""Fixtures: tiny GPT-2 models with GPT-2's real tokenizer, built and saved locally (no downloads), and
+one app launched for the tests that talk to it through gradio_client."""
 
 from __future__ import annotations
 
-import pytest
-import torch
+import os
+
+# No test downloads anything: the hub is offline from the start (huggingface_hub reads this at import).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-screenshots", action="store_true",
+                     help="write the browser test's screenshots to assets/screenshots (the README's)")
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +49,56 @@ def engine(tiny_path):
     from greentext.engine import Engine
 
     return Engine.load(str(tiny_path), device="cpu")
+
+
+class SlowModel:
+    """The model, 50 ms slower per forward pass: a long generation to stop."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def __call__(self, *args, **kwargs):
+        import time
+
+        time.sleep(0.05)
+        return self._model(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+@pytest.fixture(scope="session")
+def slow_engine(tiny_path):
+    from greentext.engine import Engine
+    from greentext.loading import load_model
+
+    slow = Engine(load_model(str(tiny_path), device="cpu"))
+    slow.model = SlowModel(slow.model)
+    return slow
+
+
+def launch(engine, **limits):
+    """The app around `engine`, launched in-process on a free port, with the queue every launch uses."""
+    from greentext.ui import build_app, configure_queue, launch_kwargs
+
+    demo = build_app(engine, **limits)
+    configure_queue(demo)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True, **launch_kwargs())
+    return demo
+
+
+@pytest.fixture(scope="session")
+def served(engine):
+    """One app (lecture-safe mode on, no rate limit) shared by the tests that call its API."""
+    gradio_client = pytest.importorskip("gradio_client")
+    demo = launch(engine, safe_mode=True, rate_limit="off")
+    yield demo, gradio_client.Client(demo.local_url, verbose=False)
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(served):
+    return served[1]
 
 
 def pytest_configure(config):

@@ -1,8 +1,9 @@
 """The app in a real browser: Playwright drives Debian's chromium through every tab, offline.
 
-The app is launched in-process on the bundled model when it is there (so the screenshots in
-assets/screenshots show real greentexts), else on the tiny random model from conftest. Every request
-that is not to the app itself is aborted, which proves the page works with no internet.
+The app is launched in-process on the bundled model when it is there (so the screenshots show real
+greentexts), else on the tiny random model from conftest. Every request that is not to the app itself
+is aborted, which proves the page works with no internet. Screenshots go to a temporary folder;
+`pytest --update-screenshots` (or GREENTEXT_SCREENSHOTS=readme) writes the README's, assets/screenshots.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "assets" / "screenshots"
+README_SHOTS = ROOT / "assets" / "screenshots"
 BUNDLED_CONFIG = ROOT / "assets" / "model" / "config.json"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -28,6 +29,13 @@ SLOW = 60_000  # ms: a 2-core CPU may be busy training; the model runs on it
 GREEN, MAROON = "rgb(92, 122, 16)", "rgb(128, 0, 0)"
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>\n>be me </textarea><b>bold'
 APP = {}  # the launched app, for tests that compare the page with the engine
+SHOTS = {}  # where the screenshots go
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shots_folder(request, tmp_path_factory):
+    readme = request.config.getoption("--update-screenshots") or os.environ.get("GREENTEXT_SCREENSHOTS") == "readme"
+    SHOTS["dir"] = README_SHOTS if readme else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +93,14 @@ def field(page, elem_id: str):
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SHOTS["dir"].mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover state on the last button clicked
     # Chromium paints a cross-origin (sandboxed) iframe only while it is in the viewport: make the
     # viewport the whole page for the picture, then put it back.
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": page.evaluate("document.documentElement.scrollHeight")})
     page.wait_for_timeout(500)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+    page.screenshot(path=str(SHOTS["dir"] / name), full_page=True)
     page.set_viewport_size(size)
 
 

@@ -4,10 +4,16 @@ import math
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from greentext.settings import InvalidSetting, SamplingSettings
+from greentext.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
 
 PROMPT = "the projector\n>be me\n>"
+EMOJI = "🙂 be me 👩‍🏫🔥"
+RTL = "مرحبا بالعالم >be me"
+MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
+HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
 SETTINGS = [
     SamplingSettings(temperature=0, max_new_tokens=40, seed=0),  # greedy
     SamplingSettings(temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=40, seed=1),  # pure sampling
@@ -134,62 +140,6 @@ def test_top_k_1_and_tiny_top_p_are_greedy(engine):
         assert engine.generate(PROMPT, s).ids == greedy
 
 
-def test_walk_sampling_reproduces_generate(engine):
-    s = SETTINGS[2]
-    walk = engine.walk(PROMPT, s, top_n=10)
-    walk.run(s.max_new_tokens + 5)
-    run = engine.generate(PROMPT, s, top_n=10)
-    assert walk.ids == run.ids and walk.text == run.text and walk.finished
-    assert [st.candidates for st in walk.steps] == [st.candidates for st in run.steps]
-
-
-def test_walk_candidates_pick_greedy_and_undo(engine):
-    s = SamplingSettings(temperature=1.0, top_k=0, max_new_tokens=20, seed=3)
-    walk = engine.walk(PROMPT, s, top_n=10)
-    preview = walk.candidates()
-    assert preview.chosen is None and preview.index == 0
-    third = preview.candidates[2].id
-    step = walk.pick(rank=3)
-    assert step.chosen.id == third and step.chosen.rank == 3 and step.chosen.how == "picked"
-    step = walk.pick(token_id=198)
-    assert step.chosen.id == 198 and walk.ids == [third, 198]
-    g = walk.greedy()
-    assert g.chosen.rank == 1 and g.chosen.how == "greedy"
-    walk.sample()
-    before_undo = list(walk.ids)
-    walk.undo()
-    assert walk.ids == before_undo[:-1] and len(walk.steps) == 3
-    walk.sample()
-    assert walk.ids == before_undo  # the same draw again: undo replays the random stream
-    # a picked history continued by sampling equals generate() from the longer prompt's state
-    walk.reset()
-    assert walk.ids == [] and walk.steps == []
-
-
-def test_walk_survives_a_copy(engine):
-    import copy
-
-    s = SETTINGS[1]
-    walk = engine.walk(PROMPT, s, top_n=5)
-    walk.run(4)
-    clone = copy.deepcopy(walk)
-    clone.run(6)
-    walk.run(6)
-    assert clone.ids == walk.ids == engine.generate(PROMPT, SamplingSettings(1.0, 0, 1.0, 40, 1)).ids[:10]
-
-
-def test_walk_refuses_past_the_end(engine):
-    walk = engine.walk(PROMPT, SamplingSettings(temperature=1.0, max_new_tokens=2, seed=1))
-    walk.run(5)
-    assert len(walk.ids) == 2 and walk.finished
-    with pytest.raises(InvalidSetting, match="at most 2 steps"):
-        walk.sample()
-    with pytest.raises(InvalidSetting, match="exactly one of token_id or rank"):
-        engine.walk(PROMPT, SETTINGS[1]).pick()
-    with pytest.raises(InvalidSetting, match="token_id must be a whole number from 0 to 50256"):
-        engine.walk(PROMPT, SETTINGS[1]).pick(token_id=50257)
-
-
 @pytest.mark.parametrize("prompt", ["", "   \n\t "])
 def test_empty_prompt_starts_from_end_of_text(engine, prompt):
     run = engine.generate(prompt, SamplingSettings(temperature=0, max_new_tokens=5))
@@ -251,3 +201,61 @@ def test_attention_over_the_context_keeps_the_end(engine):
     att = engine.attention(text)
     assert att.weights.shape[-1] == engine.info.context
     assert att.truncated_tokens == len(engine.tokenizer.encode(text)) - engine.info.context
+
+
+@pytest.mark.parametrize("prompt", ["", "   \n\t ", EMOJI, RTL, MIXED, HTML, "x" * PROMPT_MAX_CHARS])
+def test_engine_takes_every_kind_of_text(engine, prompt):
+    run = engine.generate(prompt, SamplingSettings(temperature=0, max_new_tokens=3, seed=1), top_n=3)
+    assert len(run.ids) >= 1 and len(run.steps) == len(run.ids)
+    if prompt.strip():
+        assert engine.tokenizer.decode(engine.tokenizer.encode(prompt)) == prompt  # byte-exact tokens
+
+
+@pytest.mark.parametrize("prompt, fragment", [
+    ("x" * (PROMPT_MAX_CHARS + 1), "at most 20,000 characters"),
+    ("y" * 5_000_000, "5,000,000 characters"),
+    (">be\x00me", "NUL (U+0000) at character 4"),
+    ("\x1b[31mred", "ESCAPE (U+001B) at character 1"),
+    ("ok\x7f", "DELETE (U+007F) at character 3"),
+    ("c1\x85", "U+0085"),
+    ("bad \ud800 surrogate", "lone surrogate (U+D800) at character 5"),
+    (12, "prompt must be text"),
+    ([">be me"], "prompt must be text"),
+])
+def test_engine_rejects_bad_prompts_by_name(engine, prompt, fragment):
+    for call in (lambda: engine.generate(prompt, SamplingSettings(max_new_tokens=2)),
+                 lambda: engine.tokenize(prompt), lambda: engine.attention(prompt)):
+        with pytest.raises(InvalidSetting) as err:
+            call()
+        assert str(err.value).startswith("prompt must be") and fragment in str(err.value)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Cs"]), min_size=1, max_size=40))
+def test_accepted_text_round_trips_through_the_tokenizer(engine, text):
+    ids = engine.tokenizer.encode(check_prompt(text))
+    assert engine.tokenizer.decode(ids) == text
+    assert [t.id for t in engine.tokenize(text)] == ids
+
+
+def test_one_request_path_checks_once(engine, monkeypatch):
+    """Every generation (Run, Walk, the batch worker) is prepared by Engine.request: each check runs once."""
+    from greentext import engine as engine_module
+    from greentext.batching import BatchWorker
+
+    calls = []
+    real = engine_module.check_top_n
+    monkeypatch.setattr(engine_module, "check_top_n", lambda n: calls.append(n) or real(n))
+    engine.generate(PROMPT, SETTINGS[0], top_n=3)
+    engine.walk(PROMPT, SETTINGS[0], top_n=3)
+    assert calls == [3, 3]
+    request = engine.request(PROMPT, SamplingSettings(max_new_tokens=5, seed=None))
+    assert isinstance(request.settings.seed, int) and request.top_n == 0  # the seed is fixed here
+    job = BatchWorker(engine).submit(PROMPT, SETTINGS[0]).wait()
+    assert job.ids == engine.generate(PROMPT, SETTINGS[0]).ids and calls == [3, 3]
+
+
+def test_tokens_per_second_is_decode_time(engine):
+    run = engine.generate(PROMPT, SamplingSettings(temperature=0, max_new_tokens=8))
+    assert run.seconds > 0 and run.tokens_per_second == pytest.approx(len(run.ids) / run.seconds)
+

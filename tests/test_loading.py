@@ -55,7 +55,12 @@ def test_corrupt_checkpoint_is_one_line(tmp_path, tiny_path):
 
 
 def test_unreachable_hub_suggests_bundled_model(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # what a machine without the hub looks like, without waiting
+    import huggingface_hub.constants
+
+    # What a machine without the hub looks like, without waiting: huggingface_hub reads HF_HUB_OFFLINE
+    # once, at import (conftest sets it before that), so a test run after others sets the constant too.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ModelLoadError) as err:
         load_model("someone/not-a-cached-model", device="cpu")
     message = str(err.value)

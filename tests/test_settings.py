@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greentext.settings import (InvalidSetting, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX, as_seed,
@@ -83,3 +83,34 @@ def test_settings_are_valid_or_rejected_by_name(t, k, p, n):
     assert s.temperature == 0 or 0.01 <= s.temperature <= TEMPERATURE_MAX
     assert 0 <= s.top_k <= TOP_K_MAX and 0 < s.top_p <= 1 and 1 <= s.max_new_tokens <= 256
     assert math.isfinite(s.temperature)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None), max_size=60))
+def test_any_text_is_accepted_unchanged_or_rejected_by_name(text):
+    """Property: any string (controls, surrogates, any script) is either the prompt as given or rejected
+    with an error naming `prompt`, never another exception."""
+    try:
+        assert check_prompt(text) == text
+    except InvalidSetting as err:
+        assert err.name == "prompt" and "control characters" in str(err)
+        assert any(ord(c) < 32 and c not in "\t\n\r" or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF
+                   for c in text)
+
+
+JSONISH = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(), st.text(max_size=8),
+                    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=JSONISH, k=JSONISH, p=JSONISH, n=JSONISH, seed=JSONISH)
+def test_any_json_value_is_a_valid_setting_or_named(t, k, p, n, seed):
+    """Property: whatever an API client sends (null, text, lists, objects, huge numbers), the settings are
+    valid or the error names the parameter; no TypeError or OverflowError escapes."""
+    try:
+        s = SamplingSettings(t, k, p, n, seed)
+    except InvalidSetting as err:
+        assert err.name in {"temperature", "top_k", "top_p", "max_new_tokens", "seed"}
+        assert str(err).startswith(f"{err.name} must be")
+        return
+    assert s.seed is None or 0 <= s.seed < 2**32

@@ -1,0 +1,60 @@
+"""What the audience sees of a generation: lecture-safe masking and the prompt as shown (no gradio here).
+
+    display = Display(safe_mode=True)
+    shown = display.story(run.prompt, run.text)   # Shown(prompt="the lecture\n>be me", text=" ████ …", masked=1)
+    display.steps(run.steps), display.tokens(run.prompt.tokens)
+
+With lecture-safe mode off every method hands its input back unchanged, so handlers call it either way.
+Masking changes only text (tokens' text, the context, the story); ids and probabilities stay the model's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .safety import WordFilter, mask_step, mask_tokens
+from .steps import Step
+from .tokens import Token
+
+
+@dataclass(frozen=True)
+class Shown:
+    prompt: str  # the prompt as shown ("" when the model started from <|endoftext|>)
+    text: str  # the continuation as shown
+    masked: int  # words masked in the two together
+
+    @property
+    def story(self) -> str:
+        return self.prompt + self.text
+
+
+class Display:
+    """Lecture-safe masking (a no-op when off) and the prompt as shown, for every tab and the API."""
+
+    def __init__(self, safe_mode: bool = True, words: WordFilter | None = None):
+        self.words = (words or WordFilter.default()) if safe_mode else None
+
+    @property
+    def safe_mode(self) -> bool:
+        return self.words is not None
+
+    def story(self, prompt, continuation: str) -> Shown:
+        """A prompt (an `engine.Prompt`) and its continuation as shown. The two are masked together, so a
+        word split between them is caught too; a prompt that started from <|endoftext|> shows as ""."""
+        text = "" if prompt.started_from_eos else prompt.text
+        if self.words is None:
+            return Shown(text, continuation, 0)
+        masked = self.words.mask(text + continuation)
+        return Shown(masked.text[:len(text)], masked.text[len(text):], masked.count)
+
+    def text(self, text: str) -> str:
+        return text if self.words is None else self.words.mask(text).text
+
+    def step(self, step: Step | None) -> Step | None:
+        return step if self.words is None or step is None else mask_step(step, self.words)
+
+    def steps(self, steps: list[Step]) -> list[Step]:
+        return [self.step(s) for s in steps]
+
+    def tokens(self, tokens: list[Token]) -> list[Token]:
+        return tokens if self.words is None else mask_tokens(tokens, self.words)

@@ -1,0 +1,18 @@
+"""The Gradio app: a thin UI over the engine, one module per tab.
+
+    app.py           what every tab shares: the engine, limits, display, error messages (`App`)
+    generate.py      the Generate tab and /generate
+    probabilities.py the Probabilities tab and /probabilities (each user's walk as plain data)
+    attention.py     the Attention tab and /attention
+    layout.py        `build_app`: the page, as a list of components and events
+    cli.py           `python app.py`: flags, queue, launch settings
+    app.css, big_type.js   the page's styles and the projector-mode switch
+"""
+
+from .app import App, safe_mode_from_env
+from .cli import configure_queue, launch_kwargs, main
+from .layout import build_app, card_markdown
+from .probabilities import write_csvs
+
+__all__ = ["App", "build_app", "card_markdown", "configure_queue", "launch_kwargs", "main", "safe_mode_from_env",
+           "write_csvs"]

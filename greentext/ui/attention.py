@@ -1,0 +1,117 @@
+"""The Attention tab and `/attention`: bertviz's head and model views and a heatmap of one layer."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import gradio as gr
+
+from .. import attention_view, charts, export, i18n, views
+from ..engine import Attention
+from ..settings import as_int
+from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
+
+# The bertviz views load d3 and jQuery from the app (see cli.launch_kwargs), never a CDN. Relative, so
+# it resolves against the page's own address (also under a proxy path).
+SCRIPT_URL = "gradio_api/file="
+CACHED_TEXTS = 4  # the layer slider and head menu re-render the same text: keep the latest few texts' weights
+
+
+class AttentionTab:
+    """The handlers: `show` (the button), `show_layer` (slider and head menu), `from_generate`, and the API."""
+
+    def __init__(self, app: App):
+        self.app = app
+        self._cache: OrderedDict[str, Attention] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def attention(self, text: str, layer: int = 0, request: gr.Request = None) -> dict:
+        """Tokens of `text` and one layer's attention weights as [heads][n][n]."""
+        self.app.check_rate(request)
+        with self.app.errors():
+            layer = as_int("layer", layer, 0, self.app.engine.info.layers - 1)
+            att = self.weights(text)
+        return {"tokens": [export.token_json(t) for t in att.tokens], "layer": layer,
+                "attention": att.weights[layer].round(5).tolist(), "truncated_tokens": att.truncated_tokens}
+
+    def show(self, text, layer, head, prompt, request: gr.Request = None) -> tuple:
+        """(heatmap, head view, notes, model view) of `text`; `prompt` is its prompt part (None: all of it)."""
+        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=True)
+
+    def show_layer(self, text, layer, head, prompt, request: gr.Request = None) -> tuple:
+        """(heatmap, head view, notes) of another layer or head; nothing before a text is shown."""
+        if not (text or "").strip():
+            return gr.skip(), gr.skip(), gr.skip()
+        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=False)
+
+    def from_generate(self, story: str, prompt: str) -> tuple[str, str | None]:
+        """The Generate tab's story, and the part of it that was the prompt (None: unknown, all prompt)."""
+        prompt = prompt or ""
+        if not prompt.strip():
+            return story, ""  # generated from <|endoftext|>: every token of the story is generated
+        for shown in (prompt, self.app.display.text(prompt)):  # as typed, or as lecture-safe mode shows it
+            if story.startswith(shown):
+                return story, shown
+        return story, None  # e.g. a prompt cut to the context
+
+    def views(self, text: str, layer: int, head: int, prompt: str | None, page: str, model_view: bool) -> tuple:
+        with self.app.errors():
+            att = self.weights(text)
+        tokens = self.app.display.tokens(att.tokens)
+        n_prompt = attention_view.prompt_token_count(self.app.engine.tokenizer, text, prompt, att.truncated_tokens)
+        weights = att.weights[layer].mean(0) if head < 0 else att.weights[layer, head]
+        title = i18n.text("heatmap_average", page, layer=layer) if head < 0 else \
+            i18n.text("heatmap_head", page, layer=layer, head=head)
+        figure = charts.attention_figure(tokens, weights, title, n_prompt)
+        notes = [i18n.text("truncated_note", page, k=att.truncated_tokens)] if att.truncated_tokens else []
+        head_html = model_html = ""
+        too_long = attention_view.too_long(len(tokens), page)
+        if too_long:
+            notes.append(too_long)
+        else:
+            kw = dict(prompt_tokens=n_prompt, lang=page, url_prefix=SCRIPT_URL)
+            head_html = attention_view.head_view(tokens, att.weights[layer], layer, head=head, **kw).iframe()
+            model_html = attention_view.model_view(tokens, att.weights, **kw).iframe() if model_view else ""
+        note = " ".join(f"⚠️ {views.esc(n)}" for n in notes)
+        return (figure, head_html, note, model_html) if model_view else (figure, head_html, note)
+
+    def weights(self, text: str) -> Attention:
+        """The engine's attention of `text`, from a small cache shared by the users (latest texts first)."""
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        att = gpu(self.app.engine.attention)(text, "text")
+        with self._lock:
+            self._cache[text] = att
+            while len(self._cache) > CACHED_TEXTS:
+                self._cache.popitem(last=False)
+        return att
+
+
+def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr.State]:
+    """The tab's components and events; returns the text and its prompt part (the Generate tab fills them)."""
+    text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("text"), elem_id="a-text")
+    with gr.Row():
+        layer = gr.Slider(0, layers - 1, value=0, step=1, label=I18N("layer"), elem_id="a-layer")
+        head = gr.Dropdown([(i18n.text("average"), -1)] + [(str(h), h) for h in range(heads)], value=-1,
+                           label=I18N("head"))
+        go = gr.Button(I18N("show_attention"), variant="primary", elem_id="a-show")
+    prompt = gr.State(None)  # the prompt part of the text when it came from the Generate tab (None: all prompt)
+    note = gr.Markdown("", elem_id="a-note")
+    with gr.Row():
+        with gr.Column(scale=2, min_width=380):
+            head_view = gr.HTML("", label=I18N("head_view"), elem_id="a-head-view")
+        with gr.Column(scale=3):
+            plot = gr.Plot(elem_id="a-plot")
+    model_view = gr.HTML("", label=I18N("model_view"), elem_id="a-model-view")
+
+    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+    inputs = [text, layer, head, prompt]
+    go.click(handlers.show, inputs, [plot, head_view, note, model_view], **common)
+    # input: dragging, arrow keys and the typed number all re-render; always_last skips stale values
+    layer.input(handlers.show_layer, inputs, [plot, head_view, note], trigger_mode="always_last", **common)
+    head.input(handlers.show_layer, inputs, [plot, head_view, note], **common)
+    text.input(lambda: None, None, prompt, api_visibility="private")  # typed text: all of it is prompt
+    return text, prompt

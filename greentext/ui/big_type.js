@@ -1,0 +1,1 @@
+(on) => { document.body.classList.toggle('big', on); return on; }

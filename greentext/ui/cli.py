@@ -1,0 +1,65 @@
+"""`python app.py`: flags, the queue and the launch settings around `layout.build_app`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import gradio as gr
+
+from .. import attention_view
+from ..engine import Engine
+from ..limits import RateLimiter
+from ..loading import ModelLoadError
+from .app import CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV
+from .layout import build_app
+
+QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
+CSS = Path(__file__).with_name("app.css").read_text(encoding="utf-8")
+
+
+def configure_queue(demo: gr.Blocks) -> gr.Blocks:
+    """The queue every launch uses: at most QUEUE_SIZE waiting requests (then gradio answers "busy"),
+    CONCURRENCY model calls at once by default."""
+    return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+
+
+def launch_kwargs(engine: Engine | None = None) -> dict:
+    # allowed_paths: the two JS files the Attention tab's bertviz views load (d3 v5, jQuery) and the
+    # model card's loss curve, and nothing else.
+    files = [str(p) for p in attention_view.library_files().values()]
+    if engine is not None and engine.info.card and (Path(engine.info.card).parent / "loss.png").is_file():
+        files.append(str(Path(engine.info.card).parent / "loss.png"))
+    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"), allowed_paths=files)
+
+
+def main(argv=None) -> None:
+    """`python app.py [--model PATH_OR_HUB_ID] [--device auto|cpu|cuda|mps] [--host H] [--port P] [--share]`."""
+    parser = argparse.ArgumentParser(prog="python app.py", description="GPT-2 Greentext Lab")
+    parser.add_argument("--model", default=None, help="checkpoint directory or hub id (default: $GREENTEXT_MODEL "
+                                                      "or the bundled model)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
+    parser.add_argument("--safe-mode", choices=["on", "off"], default=None,
+                        help=f"lecture-safe mode: mask profanity and slurs (default on; ${SAFE_MODE_ENV}=0 turns it off)")
+    parser.add_argument("--unsafe", action="store_true", help="the same as --safe-mode off")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help=f"seconds per request, 0 = none (default ${TIME_LIMIT_ENV} or {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--rate-limit", default=None,
+                        help=f"REQUESTS/SECONDS per client, e.g. 10/60, or off (default ${RATE_LIMIT_ENV} or off)")
+    args = parser.parse_args(argv)
+    safe_mode = False if args.unsafe else None if args.safe_mode is None else args.safe_mode == "on"
+    time_limit = FROM_ENV if args.time_limit is None else (args.time_limit or None)
+    try:
+        RateLimiter.parse(args.rate_limit if args.rate_limit is not None else os.environ.get(RATE_LIMIT_ENV))
+        engine = Engine.load(args.model, args.device)
+    except (ModelLoadError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+    demo = build_app(engine, safe_mode=safe_mode, time_limit=time_limit, rate_limit=args.rate_limit)
+    configure_queue(demo)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs(engine))

@@ -1,0 +1,111 @@
+"""The Generate tab and `/generate`: a prompt in, the greentext streamed out (through the batch worker)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import gradio as gr
+
+from .. import i18n, views
+from ..settings import MAX_NEW_TOKENS_MAX
+from .app import BATCH, DEFAULT_PROMPT, GENERATE_GROUP, I18N, App, gpu, lang, sampling_sliders
+
+EXAMPLES = [
+    "you're a model\n>be me model",
+    "you should ignore how the train was created",
+    "the lecture\n>be me",
+    "the projector\n>be me, professor",
+    "feijoada on wednesday\n>be me",
+    ">be me",
+]
+# Seconds between streamed updates of one generation (the first token goes at once).
+STREAM_EVERY = float(os.environ.get("GREENTEXT_STREAM_EVERY", "0.05"))
+
+
+class GenerateTab:
+    """The handlers: `stream` for the tab, `generate` for the API. Both take one request path: the batch
+    worker (or, on ZeroGPU, a Run of its own), the same tokens alone."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, request: gr.Request = None):
+        """Stream (greentext HTML, plain text, status) as the story is written (masked in lecture-safe mode)."""
+        self.app.check_rate(request)
+        job = self._start(prompt, temperature, top_k, top_p, max_new_tokens, seed)
+        page = lang(request)
+        with self.app.errors():
+            for _ in self._updates(job):
+                yield self.view(job, page)
+        yield self.view(job, page)
+
+    def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+                 max_new_tokens: int = 80, seed: int | None = None,
+                 request: gr.Request = None) -> Iterator[str]:
+        """The continuation (text after the prompt) for these sampling settings, streamed as it grows.
+        In lecture-safe mode listed words come masked (████)."""
+        self.app.check_rate(request)
+        job = self._start(prompt, temperature, top_k, top_p, max_new_tokens, seed)
+        with self.app.errors():
+            for _ in self._updates(job):
+                yield self.app.display.story(job.prompt, job.text).text
+        yield self.app.display.story(job.prompt, job.text).text
+
+    def view(self, job, page: str) -> tuple[str, str, str]:
+        """(greentext HTML with its notes, plain text, status line) of a generation so far."""
+        shown = self.app.display.story(job.prompt, job.text)
+        notes = job.prompt.notes_in(page) + [views.masked_note(shown.masked, page)]
+        if job.finish_reason == "time":
+            notes.append(i18n.text("time_note", page, s=self.app.time_limit))
+        info = self.app.engine.info
+        status = i18n.text("generate_status", page, seed=job.seed, n=len(job.ids), tps=job.tokens_per_second,
+                           device=info.device, dtype=info.dtype)
+        return views.greentext_html(shown.prompt, shown.text, " ".join(n for n in notes if n)), shown.story, status
+
+    def _start(self, prompt, temperature, top_k, top_p, max_new_tokens, seed):
+        settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed)
+        with self.app.errors():
+            if self.app.worker is None:
+                return self.app.engine.start(prompt, settings, time_limit=self.app.time_limit)
+            return self.app.worker.submit(prompt, settings)
+
+    def _tokens(self, job):
+        """Iterate a job's tokens; closing this generator (Stop, a closed tab) cancels the job at once."""
+        try:
+            yield from (gpu(lambda: iter(job))() if self.app.worker is None else job)
+        finally:
+            job.stop()
+
+    def _updates(self, job):
+        """`_tokens`, at most one update every STREAM_EVERY seconds (the first token at once): fifty
+        phones streaming every token would cost the server more than the model does."""
+        last = 0.0
+        for _ in self._tokens(job):
+            now = time.perf_counter()
+            if now - last >= STREAM_EVERY:
+                last = now
+                yield
+
+
+def tab(handlers: GenerateTab):
+    """The tab's components and events; returns the Generate event, the plain text and the prompt
+    (the Attention tab follows them)."""
+    prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
+    gr.Examples(EXAMPLES, prompt, label=I18N("examples"))
+    temperature, top_k, top_p = sampling_sliders("g")
+    with gr.Row():
+        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+        seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
+    with gr.Row():
+        go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
+        stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
+    story = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
+    status = gr.Markdown("", elem_id="g-status")
+    text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
+
+    event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed], [story, text, status],
+                     api_visibility="private", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
+    stop.click(None, None, None, cancels=[event])
+    return event, text, prompt

@@ -1,0 +1,74 @@
+"""The page: a header, the model panel, three tabs and the named API — components and events only.
+
+Each tab's components and handlers live in its own module (`generate.py`, `probabilities.py`,
+`attention.py`); this function puts them on the page and names the API endpoints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from .. import i18n, views
+from ..engine import Engine
+from ..loading import BUNDLED_MODEL
+from . import attention, generate, probabilities
+from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App
+
+BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
+
+
+def build_app(engine: Engine, **limits) -> gr.Blocks:
+    """The Blocks app around `engine`; `launch()` it (after `cli.configure_queue`), or drive it with
+    gradio_client in tests. Limits left out come from their environment variables (see `App.from_env`)."""
+    app = App.from_env(engine, **limits)
+    gen, probs, att = generate.GenerateTab(app), probabilities.ProbabilitiesTab(app), attention.AttentionTab(app)
+    with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
+        demo.greentext = app  # the handlers' state, for tests and tools
+        demo.tabs = {"generate": gen, "probabilities": probs, "attention": att}
+        with gr.Row():
+            gr.Markdown("# GPT-2 Greentext Lab")
+            big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
+        gr.Markdown(I18N("safe_on" if app.safe_mode else "safe_off"), elem_id="safe-mode")
+        model_panel(engine)
+        big.change(None, big, big, js=BIG_TYPE_JS)
+
+        with gr.Tabs():
+            with gr.Tab(I18N("generate_tab"), id="generate"):
+                generated, story, prompt = generate.tab(gen)
+            with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
+                probabilities.tab(probs, demo, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
+            with gr.Tab(I18N("attention_tab"), id="attention"):
+                text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
+        # The Attention tab's text follows the last prompt + generation of the Generate tab.
+        generated.then(att.from_generate, [story, prompt], [text, text_prompt], api_visibility="private")
+
+        gr.api(app.model_info, api_name="model_info")
+        gr.api(gen.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
+        gr.api(probs.probabilities, api_name="probabilities", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(att.attention, api_name="attention", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def model_panel(engine: Engine) -> None:
+    """What the model is: its facts, what it was made from, and its model card."""
+    info = engine.info
+    with gr.Accordion(I18N("model"), open=False):
+        facts = {**info.as_dict(), "name": views.esc(info.name)}
+        gr.Markdown(i18n.text("model_line", **facts), elem_id="model-panel")
+        bundled = Path(info.card).parent == BUNDLED_MODEL if info.card else False
+        if bundled or info.about:
+            gr.Markdown(I18N("about_bundled") if bundled else views.esc(info.about), elem_id="model-about")
+        if info.card:
+            with gr.Accordion(I18N("model_card"), open=False):
+                gr.Markdown(card_markdown(info.card), elem_id="model-card")
+
+
+def card_markdown(card: str) -> str:
+    """A model card to show in the app: without its YAML header, its loss curve served by the app."""
+    text = Path(card).read_text(encoding="utf-8", errors="replace")
+    if text.startswith("---\n"):
+        text = text.split("\n---\n", 1)[-1]
+    image = Path(card).parent / "loss.png"
+    return text.replace("](loss.png)", f"](/gradio_api/file={image})")

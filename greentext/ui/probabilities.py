@@ -1,0 +1,187 @@
+"""The Probabilities tab and `/probabilities`: the lecture slide, one step at a time.
+
+Each user's walk is plain data in their session (`Walk.state()`: prompt, settings, top_n, history).
+A click takes the live walk for that state from `Walks` (or replays it), moves it, and hands the new
+state back with the view. Every button below goes to one method of `ProbabilitiesTab`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+
+import gradio as gr
+
+from .. import charts, export, i18n, views
+from ..settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
+from ..walk import Walk, Walks
+from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+
+
+class ProbabilitiesTab:
+    """The handlers: one per button (state and form in; new state and the view out), and the API."""
+
+    def __init__(self, app: App):
+        self.app = app
+        self.walks = Walks(app.engine)
+
+    # --- /probabilities -------------------------------------------------------------------------
+    def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+                      steps: int = 10, seed: int | None = None, top_n: int = 10,
+                      request: gr.Request = None) -> dict:
+        """Every step's candidates and probabilities for `steps` sampled tokens, plus the continuation.
+        In lecture-safe mode listed words come masked in tokens and text; the numbers are unchanged."""
+        self.app.check_rate(request)
+        with self.app.errors():
+            settings = SamplingSettings(temperature, top_k, top_p, as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX), seed)
+            run = gpu(self.app.engine.generate)(prompt, settings, top_n=top_n, time_limit=self.app.time_limit)
+        display = self.app.display
+        shown_steps = display.steps(run.steps)
+        return {
+            "prompt_tokens": [export.token_json(t) for t in display.tokens(run.prompt.tokens)],
+            "steps": [export.step_json(s) for s in shown_steps],
+            "text": display.story(run.prompt, run.text).text,
+            "seed": run.seed,
+            "notes": run.prompt.notes,
+            "finish_reason": run.finish_reason,
+            "safe_mode": display.safe_mode,
+            "masked": sum(s.extra.get("masked", 0) for s in shown_steps),
+        }
+
+    # --- the tab's buttons: (state, form…) → (state, table, last, chart, story, status, tokens, csv, slides)
+    def show(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
+        """The page opens: the upcoming step, nothing chosen."""
+        return self.act(None, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def sample(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
+        """Next step: a draw by the settings and the seed, as the Generate tab makes it."""
+        return self.act(Walk.sample, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def greedy(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
+        return self.act(Walk.greedy, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def undo(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
+        return self.act(Walk.undo, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def reset(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
+        return self.act(Walk.reset, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def pick(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, rank,
+             request: gr.Request = None):
+        """Next step: the candidate of this rank, chosen by hand."""
+        return self.act(lambda walk: walk.pick(rank=rank), state,
+                        (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def run(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, steps,
+            request: gr.Request = None):
+        """Run N steps (rate limited, and ended early at the time limit)."""
+        self.app.check_rate(request)
+        return self.act(lambda walk: walk.run(as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX), self.app.time_limit),
+                        state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+
+    def act(self, move, state: dict | None, form: tuple, request: gr.Request | None) -> tuple:
+        """Apply `move` (None: none) to the user's walk; a move that cannot be made is a warning."""
+        page = lang(request)
+        with self.app.errors():
+            walk = self.walk(state, *form)
+            try:
+                if move is not None:
+                    move(walk)
+            except InvalidSetting as err:
+                gr.Warning(html.escape(str(err), quote=False))
+            state = self.walks.put(walk)
+            return (state, *self.view(walk, page), *write_csvs(self.app.display.steps(walk.steps), page))
+
+    def walk(self, state: dict | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
+        """The walk `state` describes if the form still matches it (an empty seed keeps the seed used;
+        another top_n replays it), else a new walk from the form."""
+        settings = SamplingSettings(temperature, top_k, top_p, max_new_tokens, seed)
+        if state is not None and same_walk(state, prompt, settings):
+            return self.walks.take(state if state["top_n"] == top_n else dict(state, top_n=top_n))
+        return self.app.engine.walk(prompt, settings, top_n)
+
+    def view(self, walk: Walk, page: str) -> tuple:
+        """(upcoming step's table, last step's table, chart, story so far, status, prompt tokens)."""
+        display = self.app.display
+        done = display.step(walk.steps[-1] if walk.steps else None)
+        upcoming = None if walk.finished else display.step(walk.candidates())
+        main = upcoming or done
+        shown = display.story(walk.prompt, walk.text)
+        note = " ".join(walk.prompt.notes_in(page) + ([views.masked_note(shown.masked, page)] if shown.masked else []))
+        status = i18n.text("walk_status", page, seed=walk.seed, n=len(walk.ids), max=walk.settings.max_new_tokens)
+        return (views.step_html(main, page), views.step_html(done, page) if upcoming and done else "",
+                charts.step_figure(main, page), views.greentext_html(shown.prompt, shown.text, note),
+                status + (" · ✔" if walk.finished else ""), views.tokens_html(display.tokens(walk.prompt.tokens)))
+
+    def show_tokens(self, text) -> str:
+        """The prompt as token chips, while it is typed."""
+        with self.app.errors():
+            return views.tokens_html(self.app.display.tokens(self.app.engine.tokenize(text or "")))
+
+
+def same_walk(state: dict, prompt: str, settings: SamplingSettings) -> bool:
+    """Whether the form still describes the walk in `state` (an empty seed box matches any seed)."""
+    s = settings
+    same = (state["prompt"], state["temperature"], state["top_k"], state["top_p"], state["max_new_tokens"]) == \
+        (prompt, s.temperature, s.top_k, s.top_p, s.max_new_tokens)
+    return same and (s.seed is None or s.seed == state["seed"])
+
+
+def write_csvs(steps: list, page: str) -> tuple[str | None, str | None]:
+    """The steps (as shown: masked in lecture-safe mode) as the full CSV and the slide-ready CSV."""
+    if not steps:
+        return None, None
+    folder = tempfile.mkdtemp(prefix="greentext-")
+    full = os.path.join(folder, "steps.csv")
+    slides = os.path.join(folder, "slides-pt-BR.csv" if page == "pt" else "slides.csv")
+    with open(full, "w", encoding="utf-8", newline="") as f:
+        f.write(export.steps_csv(steps))
+    with open(slides, "w", encoding="utf-8-sig", newline="") as f:  # BOM: spreadsheets then read UTF-8
+        f.write(export.slides_csv(steps, "pt-BR" if page == "pt" else "en"))
+    return full, slides
+
+
+def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> None:
+    """The tab's components and events: every button goes to the handler of the same name."""
+    state = gr.State(None)  # the user's walk as plain data (Walk.state())
+    prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
+    temperature, top_k, top_p = sampling_sliders("p")
+    with gr.Row():
+        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+        seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
+        top_n = gr.Slider(1, TOP_N_MAX, value=10, step=1, label=I18N("top_n"))
+        steps = gr.Number(10, label=I18N("steps"), minimum=1, maximum=MAX_NEW_TOKENS_MAX, precision=0)
+    tokens = gr.HTML(first_tokens, label=I18N("tokenization"), elem_id="p-tokens")
+    with gr.Row():
+        sample = gr.Button(I18N("sample_step"), variant="primary", elem_id="p-sample")
+        greedy = gr.Button(I18N("greedy_step"), elem_id="p-greedy")
+        run = gr.Button(I18N("run_steps"), elem_id="p-run")
+        undo = gr.Button(I18N("undo"), elem_id="p-undo")
+        reset = gr.Button(I18N("reset"), variant="stop", elem_id="p-reset")
+    with gr.Row():
+        rank = gr.Number(1, label=I18N("pick_rank"), minimum=1, maximum=TOP_N_MAX, precision=0)
+        pick = gr.Button(I18N("pick"), elem_id="p-pick")
+    status = gr.Markdown("", elem_id="p-status")
+    with gr.Row():
+        with gr.Column(scale=3):
+            table = gr.HTML("", elem_id="p-table")
+        with gr.Column(scale=2):
+            story = gr.HTML("", elem_id="p-story")
+            plot = gr.Plot(elem_id="p-plot")
+    last = gr.HTML("", elem_id="p-last")
+    with gr.Row():
+        csv = gr.DownloadButton(I18N("csv"), elem_id="p-csv")
+        slides = gr.DownloadButton(I18N("slides"), elem_id="p-slides")
+
+    form = [state, prompt, temperature, top_k, top_p, max_new, seed, top_n]
+    view = [state, table, last, plot, story, status, tokens, csv, slides]
+    common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, api_visibility="private")
+    sample.click(gpu(handlers.sample), form, view, **common)
+    greedy.click(gpu(handlers.greedy), form, view, **common)
+    run.click(gpu(handlers.run), form + [steps], view, **common)
+    undo.click(gpu(handlers.undo), form, view, **common)
+    reset.click(gpu(handlers.reset), form, view, **common)
+    pick.click(gpu(handlers.pick), form + [rank], view, **common)
+    demo.load(gpu(handlers.show), form, view, **common)
+    prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")

@@ -1,0 +1,53 @@
+window.GT = (function () {
+  const data = JSON.parse(document.getElementById("gt-data").textContent);
+  const GT = {lazy: data.lazy, gen: data.gen, params: null, thumbHeight: data.thumbHeight || 1e9};
+  function fail(message) {
+    const el = document.getElementById("gt-error");
+    el.textContent = message; el.style.display = "block";
+  }
+  async function inflate(b64) {
+    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  // q: uint8, for each (matrix) the lower triangle row by row; a matrix becomes n rows of n floats.
+  function matrices(q, count, n) {
+    const size = n * (n + 1) / 2, out = [];
+    for (let m = 0; m < count; m++) {
+      const flat = new Float32Array(n * n), rows = [];
+      let k = m * size;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) flat[i * n + j] = q[k++] / data.scale;
+        rows.push(flat.subarray(i * n, (i + 1) * n));
+      }
+      out.push(rows);
+    }
+    return out;
+  }
+  GT.nonzero = row => { const out = []; row.forEach((w, j) => { if (w > 0) out.push({w: w, j: j}); }); return out; };
+  GT.value = (layer, head, i, j) => GT.params.attention[0].attn[data.layers.indexOf(layer)][head][i][j];  // for tests
+  GT.boundary = function (svg, top, height, width) {  // a dashed line between the prompt and the generated tokens
+    if (data.boundary > 0 && data.boundary < data.labels.length) {
+      const y = top + data.boundary * height;
+      svg.append("line").attr("x1", 0).attr("x2", width).attr("y1", y).attr("y2", y)
+        .attr("stroke", data.genColor).attr("stroke-width", 1.5).attr("stroke-dasharray", "5,4");
+    }
+  };
+  GT.ready = (typeof DecompressionStream === "undefined" ? Promise.reject(new Error(data.text.no_stream))
+              : inflate(data.weights)).then(function (q) {
+    const layers = [];
+    const all = matrices(q, data.layers.length * data.heads, data.labels.length);
+    for (let l = 0; l < data.layers.length; l++) layers.push(all.slice(l * data.heads, (l + 1) * data.heads));
+    GT.params = Object.assign({attention: [{name: null, attn: layers, left_text: data.labels,
+                                            right_text: data.labels}]}, data.params);
+  });
+  // require.js stand-in: bertviz calls require.config(...) and requirejs(["jquery", "d3"], fn).
+  window.require = window.requirejs = function (deps, fn) {
+    if (!window.d3 || !window.jQuery) return fail(data.text.no_libs);
+    const libs = {d3: window.d3, jquery: window.jQuery};
+    GT.ready.then(() => { fn.apply(null, deps.map(d => libs[d])); document.body.dataset.drawn = "1"; })
+      .catch(err => fail(String(err && err.message || err)));
+  };
+  window.require.config = function () {};
+  return GT;
+})();

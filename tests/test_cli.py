@@ -1,0 +1,43 @@
+"""`python app.py`: a missing or corrupt checkpoint, or a bad flag, stops it with one line naming it."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_app_exits_with_one_line_for_a_missing_checkpoint(tmp_path):
+    """In a process of its own: nothing else (an import's warning, a traceback) reaches stderr."""
+    missing = tmp_path / "no-such-model"
+    done = subprocess.run([sys.executable, "app.py", "--model", str(missing)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=180)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 1 and len(lines) == 1, lines
+    assert str(missing) in lines[0] and "not found" in lines[0]
+
+
+def _main_stderr(capsys, *args):
+    from greentext.ui import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    return exit_.value.code, lines
+
+
+def test_app_exits_with_one_line_for_a_corrupt_checkpoint(tmp_path, tiny_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_path, broken)
+    (broken / "model.safetensors").write_bytes(b"not a safetensors file")
+    code, lines = _main_stderr(capsys, "--model", str(broken))
+    assert code == 1 and len(lines) == 1, lines
+    assert str(broken) in lines[0] and "corrupt" in lines[0]
+
+
+def test_bad_limit_flags_are_one_line_too(capsys):
+    code, lines = _main_stderr(capsys, "--rate-limit", "lots", "--model", "/nonexistent")
+    assert code == 1 and len(lines) == 1 and "REQUESTS/SECONDS" in lines[0]

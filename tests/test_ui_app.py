@@ -1,0 +1,69 @@
+"""What the tabs share: limits from flags or the environment, and the core's errors as messages."""
+
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+import torch
+
+from greentext.batching import Busy
+from greentext.limits import RateLimiter
+from greentext.settings import InvalidSetting
+from greentext.ui.app import App, lang, safe_mode_from_env
+
+
+def test_safe_mode_switch(engine, monkeypatch):
+    from greentext.ui import build_app
+
+    assert safe_mode_from_env() is True
+    monkeypatch.setenv("GREENTEXT_SAFE_MODE", "0")
+    assert safe_mode_from_env() is False
+    assert build_app(engine).greentext.safe_mode is False
+    assert build_app(engine, safe_mode=True).greentext.safe_mode is True
+    assert App.from_env(engine, safe_mode=True).model_info()["safe_mode"] is True
+
+
+def test_limits_from_the_environment(engine, monkeypatch):
+    monkeypatch.setenv("GREENTEXT_TIME_LIMIT", "7")
+    monkeypatch.setenv("GREENTEXT_RATE_LIMIT", "3/9")
+    monkeypatch.setenv("GREENTEXT_RATE_KEY", "session")
+    app = App.from_env(engine)
+    assert app.time_limit == 7 and app.rate_limit.requests == 3 and app.rate_key == "session"
+    assert App.from_env(engine, time_limit=None, rate_limit="off").rate_limit is None
+    with pytest.raises(ValueError, match="GREENTEXT_RATE_KEY must be ip or session"):
+        App.from_env(engine, rate_key="cookie")
+
+
+@pytest.mark.parametrize("raised, message", [
+    (InvalidSetting("top_k", -1, "a whole number from 0 (off) to 200"), "top_k must be a whole number"),
+    (Busy("full"), "The model is busy"),
+    (torch.OutOfMemoryError("CUDA out of memory"), "ran out of memory on cpu"),
+    (InvalidSetting("prompt", "<b>", "text"), "&lt;b&gt;"),  # toasts render HTML: user text is escaped
+])
+def test_core_errors_become_messages(engine, raised, message):
+    with pytest.raises(gr.Error) as err:
+        with App(engine).errors():
+            raise raised
+    assert message in err.value.message
+
+
+def test_other_errors_are_not_hidden(engine):
+    with pytest.raises(KeyError):
+        with App(engine).errors():
+            raise KeyError("a bug")
+
+
+def test_rate_limit_counts_per_ip_or_per_session(engine):
+    app = App(engine, rate_limit=RateLimiter(1, 60))
+    one = SimpleNamespace(client=SimpleNamespace(host="10.0.0.1"), session_hash="a", headers={})
+    other = SimpleNamespace(client=SimpleNamespace(host="10.0.0.1"), session_hash="b", headers={})
+    app.check_rate(one)
+    with pytest.raises(gr.Error, match="Too many requests"):
+        app.check_rate(other)  # same address
+    app = App(engine, rate_limit=RateLimiter(1, 60), rate_key="session")
+    app.check_rate(one), app.check_rate(other)  # two browser tabs behind one NAT
+
+
+def test_page_language():
+    assert lang(SimpleNamespace(headers={"accept-language": "pt-BR,pt;q=0.9"})) == "pt"
+    assert lang(SimpleNamespace(headers={"accept-language": "en-US"})) == "en" and lang(None) == "en"

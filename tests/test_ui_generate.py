@@ -1,0 +1,64 @@
+"""The Generate tab's handlers, called directly: the stream, its notes, Stop, and lecture-safe mode."""
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from greentext.settings import SamplingSettings
+from greentext.ui.app import App
+from greentext.ui.generate import GenerateTab
+
+PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
+
+
+@pytest.fixture(scope="module")
+def tab(engine):
+    return GenerateTab(App(engine, safe_mode=True))
+
+
+def test_the_stream_is_the_engines_generation(tab, engine):
+    *_, (html, plain, status) = tab.stream(">be me", 0.9, 40, 0.9, 12, 7)
+    run = engine.generate(">be me", SamplingSettings(0.9, 40, 0.9, 12, 7))
+    assert plain == ">be me" + run.text and "seed **7**" in status and f"{len(run.ids)} tokens" in status
+    assert "tokens/s" in status and 'class="gt-gen"' in html
+    assert list(tab.generate(">be me", 0.9, 40, 0.9, 12, 7))[-1] == run.text
+
+
+def test_notes_in_the_pages_language(tab):
+    *_, (html, plain, status) = tab.stream("", 0, 0, 1.0, 3, 1, request=PT)
+    assert "O prompt está vazio" in html and status.startswith("semente **1**")
+    *_, (html, _, _) = tab.stream("", 0, 0, 1.0, 3, 1)
+    assert "The prompt is empty" in html and "<|endoftext|>" in html.replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_time_limit_ends_a_long_request_with_a_note(engine):
+    tab = GenerateTab(App(engine, time_limit=0))
+    *_, (html, _, _) = tab.stream(">be me", 0.8, 40, 0.9, 50, 1)
+    assert "Stopped at the time limit of 0 s per request." in html
+
+
+def test_a_closed_stream_stops_its_generation(slow_engine):
+    tab = GenerateTab(App(slow_engine))
+    stream = tab.stream(">be me", 1.0, 0, 1.0, 120, 1)
+    next(stream)
+    stream.close()  # what gradio does when the user presses Stop or closes the tab
+    time.sleep(0.2)
+    before = tab.app.worker.steps
+    time.sleep(0.5)
+    assert tab.app.worker.steps - before <= 1
+
+
+def test_masked_story_and_note(tab, engine, monkeypatch):
+    bad_id = engine.tokenizer.encode(" shit")[0]
+    real = engine.model.forward
+
+    def forward(*args, **kwargs):  # a model that always writes " shit": the tiny model never would
+        out = real(*args, **kwargs)
+        out.logits[..., bad_id] += 1000
+        return out
+
+    monkeypatch.setattr(engine.model, "forward", forward)
+    *_, (html, plain, _) = tab.stream(">be me", 0, 0, 1.0, 3, 1)
+    assert "shit" not in html + plain and "████" in plain and "3 words masked — lecture-safe mode" in html
+    assert list(tab.generate(">be me", 0, 0, 1.0, 3, 1))[-1] == " ████ ████ ████"

@@ -1,0 +1,125 @@
+"""The Probabilities tab's handlers, called directly: the state is plain data, each button one method."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from greentext import views
+from greentext.settings import SamplingSettings
+from greentext.ui.app import App
+from greentext.ui.probabilities import ProbabilitiesTab, write_csvs
+
+EMOJI = "🙂 be me 👩‍🏫🔥"
+RTL = "مرحبا بالعالم >be me"
+MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
+HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
+FORM = (">be me", 1.0, 0, 0.9, 20, 11, 5)  # prompt, temperature, top_k, top_p, max new tokens, seed, top_n
+
+
+@pytest.fixture(scope="module")
+def tab(engine):
+    return ProbabilitiesTab(App(engine, safe_mode=True))
+
+
+def test_clicks_reproduce_generate_and_the_state_is_plain_data(tab, engine):
+    state, *_ = tab.show(None, *FORM)
+    assert state["history"] == [] and json.loads(json.dumps(state)) == state
+    for _ in range(3):
+        state, *view = tab.sample(state, *FORM)
+    state, *view = tab.run(state, *FORM, 4)
+    run = engine.generate(">be me", SamplingSettings(*FORM[1:6]), top_n=5)
+    assert [token_id for _, token_id in state["history"]] == run.ids[:7]
+    assert "seed **11** · 7/20 tokens" in view[4]
+    # another server (or an evicted walk) replays the state to the same walk
+    again, *view_again = ProbabilitiesTab(tab.app).sample(state, *FORM)
+    state, *view = tab.sample(state, *FORM)
+    assert again == state and view_again[0] == view[0]
+
+
+def test_pick_undo_reset_and_greedy(tab):
+    state, *_ = tab.show(None, *FORM)
+    state, *_ = tab.pick(state, *FORM, 3)
+    state, *_ = tab.greedy(state, *FORM)
+    assert [how for how, _ in state["history"]] == ["picked", "greedy"]
+    state, *_ = tab.undo(state, *FORM)
+    assert len(state["history"]) == 1
+    state, *view = tab.reset(state, *FORM)
+    assert state["history"] == [] and view[-2] is None  # no steps: no CSV to download
+
+
+def test_the_form_decides_whether_the_walk_goes_on(tab):
+    form = FORM[:5] + ("",) + FORM[6:]  # an empty seed: a random one, then kept
+    state, *_ = tab.sample(None, *form)
+    seed = state["seed"]
+    state, *_ = tab.sample(state, *form)
+    assert state["seed"] == seed and len(state["history"]) == 2
+    state, *_ = tab.sample(state, *form[:6], 8)  # more candidates: the same walk, replayed
+    assert state["top_n"] == 8 and len(state["history"]) == 3
+    state, *_ = tab.sample(state, "another prompt", *form[1:])  # another prompt: a new walk
+    assert state["prompt"] == "another prompt" and len(state["history"]) == 1
+
+
+def test_a_move_past_the_end_is_a_warning_not_an_error(tab, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(gr, "Warning", warnings.append)
+    form = FORM[:4] + (1,) + FORM[5:]
+    state, *_ = tab.sample(None, *form)
+    state, *_ = tab.sample(state, *form)
+    assert len(state["history"]) == 1 and "at most 1 steps" in warnings[0]
+    with pytest.raises(gr.Error, match="top_n must be"):
+        tab.sample(None, *FORM[:6], 0)
+
+
+def test_user_text_is_always_escaped(tab):
+    form = (HTML, 0, 0, 1.0, 3, 1, 5)
+    state, *_ = tab.run(None, *form, 3)
+    table, last, _, story, _, tokens = tab.view(tab.walks.take(state), "en")
+    for html in (table, story, tokens, views.greentext_html(HTML, "<b>", "<i>note</i>")):
+        assert "<script" not in html and "onerror=\"" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;" in story
+
+
+def test_csv_exports_keep_emoji_and_right_to_left_text(tab):
+    for prompt in (EMOJI, RTL, MIXED):
+        state, *_, full, slides = tab.run(None, prompt, 1.0, 0, 1.0, 4, 5, 5, 4)
+        rows = list(csv.reader(io.StringIO(Path(full).read_text(encoding="utf-8"))))
+        assert rows[0][:3] == ["step", "context", "rank"] and rows[1][1] == prompt
+        full, slides = write_csvs(tab.app.display.steps(tab.walks.take(state).steps), "pt")
+        slide_rows = list(csv.reader(io.StringIO(Path(slides).read_text(encoding="utf-8-sig")), delimiter=";"))
+        assert slide_rows[0][0] == "passo" and len(slide_rows) == 1 + 4
+
+
+def test_time_limit(engine):
+    tab = ProbabilitiesTab(App(engine, time_limit=0))
+    result = tab.probabilities(">be me", 0.8, 40, 0.9, 50, 1, 5)
+    assert result["finish_reason"] == "time" and result["steps"] == []
+    state, *_ = tab.run(None, ">be me", 0.8, 40, 0.9, 50, 1, 5, 50)
+    assert state["history"] == []
+
+
+def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, monkeypatch):
+    bad_id = engine.tokenizer.encode(" shit")[0]
+    real = engine.model.forward
+
+    def forward(*args, **kwargs):  # a model that always writes " shit": the tiny model never would
+        out = real(*args, **kwargs)
+        out.logits[..., bad_id] += 1000
+        return out
+
+    monkeypatch.setattr(engine.model, "forward", forward)
+    unsafe = ProbabilitiesTab(App(engine, safe_mode=False))
+    result = tab.probabilities(">be me", 0, 0, 1.0, 3, 1, 5)
+    raw = unsafe.probabilities(">be me", 0, 0, 1.0, 3, 1, 5)
+    assert raw["text"] == " shit shit shit" and result["text"] == " ████ ████ ████"
+    assert result["masked"] >= 3 and result["safe_mode"] is True and raw["masked"] == 0
+    top, top_raw = result["steps"][0]["candidates"][0], raw["steps"][0]["candidates"][0]
+    assert top["visible"] == "·████" and top_raw["visible"] == "·shit"
+    assert (top["id"], top["p_raw"], top["p_final"]) == (top_raw["id"], top_raw["p_raw"], top_raw["p_final"])
+    state, table, _, _, story, _, _, full, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, 2)
+    assert "shit" not in table + story and "lecture-safe mode" in table
+    csv_text = Path(full).read_text(encoding="utf-8")
+    assert "shit" not in csv_text and str(bad_id) in csv_text

@@ -1,0 +1,83 @@
+"""The presenter's walk: the same step as generate(), pick and undo, and a state that is plain data."""
+
+import json
+
+import pytest
+
+from greentext.settings import InvalidSetting, SamplingSettings
+from greentext.walk import Walk, Walks
+
+from test_engine import PROMPT, SETTINGS
+
+
+def test_walk_sampling_reproduces_generate(engine):
+    s = SETTINGS[2]
+    walk = engine.walk(PROMPT, s, top_n=10)
+    walk.run(s.max_new_tokens + 5)
+    run = engine.generate(PROMPT, s, top_n=10)
+    assert walk.ids == run.ids and walk.text == run.text and walk.finished
+    assert [st.candidates for st in walk.steps] == [st.candidates for st in run.steps]
+
+
+def test_walk_candidates_pick_greedy_and_undo(engine):
+    s = SamplingSettings(temperature=1.0, top_k=0, max_new_tokens=20, seed=3)
+    walk = engine.walk(PROMPT, s, top_n=10)
+    preview = walk.candidates()
+    assert preview.chosen is None and preview.index == 0
+    third = preview.candidates[2].id
+    step = walk.pick(rank=3)
+    assert step.chosen.id == third and step.chosen.rank == 3 and step.chosen.how == "picked"
+    step = walk.pick(token_id=198)
+    assert step.chosen.id == 198 and walk.ids == [third, 198]
+    g = walk.greedy()
+    assert g.chosen.rank == 1 and g.chosen.how == "greedy"
+    walk.sample()
+    before_undo = list(walk.ids)
+    walk.undo()
+    assert walk.ids == before_undo[:-1] and len(walk.steps) == 3
+    walk.sample()
+    assert walk.ids == before_undo  # the same draw again: undo replays the random stream
+    # a picked history continued by sampling equals generate() from the longer prompt's state
+    walk.reset()
+    assert walk.ids == [] and walk.steps == []
+
+
+def test_a_walk_is_its_state(engine):
+    """The state is plain data (JSON); replayed, it is the same walk, random stream included."""
+    s = SETTINGS[1]
+    walk = engine.walk(PROMPT, s, top_n=5)
+    walk.run(3)
+    walk.pick(rank=2)
+    state = walk.state()
+    assert json.loads(json.dumps(state)) == state and state["seed"] == 1 and len(state["history"]) == 4
+    clone = Walk.from_state(engine, state)
+    assert clone.ids == walk.ids and [x.candidates for x in clone.steps] == [x.candidates for x in walk.steps]
+    clone.run(6)
+    walk.run(6)
+    assert clone.ids == walk.ids
+
+
+def test_walks_keep_live_walks_and_rebuild_missing_ones(engine):
+    walks = Walks(engine, size=1)
+    state = engine.walk(PROMPT, SETTINGS[2], top_n=3).state()
+    walk = walks.take(state)
+    walk.sample()
+    state = walks.put(walk)
+    assert walks.take(state) is walk  # a click finds its live walk...
+    assert walks.take(state) is not walk  # ...taken out while in use: a second taker gets its own
+    other = engine.walk(">be me", SETTINGS[2], top_n=3)
+    walks.put(walk), walks.put(other)  # size 1: the older one is dropped, and rebuilt on demand
+    again = walks.take(state)
+    assert again is not walk and again.ids == walk.ids
+
+
+def test_walk_refuses_past_the_end(engine):
+    walk = engine.walk(PROMPT, SamplingSettings(temperature=1.0, max_new_tokens=2, seed=1))
+    walk.run(5)
+    assert len(walk.ids) == 2 and walk.finished
+    with pytest.raises(InvalidSetting, match="at most 2 steps"):
+        walk.sample()
+    with pytest.raises(InvalidSetting, match="exactly one of token_id or rank"):
+        engine.walk(PROMPT, SETTINGS[1]).pick()
+    with pytest.raises(InvalidSetting, match="token_id must be a whole number from 0 to 50256"):
+        engine.walk(PROMPT, SETTINGS[1]).pick(token_id=50257)
