@@ -1,0 +1,38 @@
+"""Steps as data: the API's JSON, the full CSV and the slide-ready CSV (pt-BR and English)."""
+
+import csv
+import io
+
+from greentext import export
+from greentext.steps import Candidate, Chosen, Step
+
+
+def steps():
+    cands = [Candidate(1, 5, "·be", " be", 2.0, 0.853, 0.9, 1.0, 0.9, True, None),
+             Candidate(2, 6, "·me", " me", 1.0, 0.061, 0.1, 0.0, 1.0, False, "top_p")]
+    return [Step(0, ">be me\n>", 3, cands, Chosen(5, "·be", " be", 1, 0.853, 1.0, "sampled"), 0.086, 0.0, 1.5, 0.0, 1)]
+
+
+def test_percent_and_decimal_by_locale():
+    assert export.percent(0.853) == "85,3%" and export.percent(0.853, "en") == "85.3%"
+    assert export.decimal(1.234, "pt-BR") == "1,23" and export.decimal(1.234, "en") == "1.23"
+
+
+def test_steps_csv_has_every_candidate_and_marks_the_chosen():
+    rows = list(csv.reader(io.StringIO(export.steps_csv(steps()))))
+    assert rows[0] == export.CSV_COLUMNS and len(rows) == 3
+    assert rows[1][1] == ">be me\n>" and rows[1][-1] == "True" and rows[2][-1] == "False" and rows[2][11] == "top_p"
+
+
+def test_slides_csv_in_both_languages():
+    pt = list(csv.reader(io.StringIO(export.slides_csv(steps(), "pt-BR", top=2)), delimiter=";"))
+    en = list(csv.reader(io.StringIO(export.slides_csv(steps(), "en", top=2))))
+    assert pt[0] == ["passo", "contexto", "escolhido", "1º", "2º", "outros", "entropia (bits)"]
+    assert en[0] == ["step", "context", "chosen", "#1", "#2", "others", "entropy (bits)"]
+    assert pt[1][2:5] == ["be 100,0%", "be 85,3%", "me 6,1%"] and pt[1][-1] == "1,50" and en[1][-1] == "1.50"
+
+
+def test_step_json_is_the_api_shape():
+    data = export.step_json(steps()[0])
+    assert data["chosen"]["how"] == "sampled" and data["candidates"][1]["cut_by"] == "top_p"
+    assert set(data) >= {"chosen", "candidates", "p_other", "entropy", "kept_count"}
