@@ -11,6 +11,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+# Text a lecture hall will type: emoji, right-to-left, mixed scripts, HTML.
+EMOJI = "🙂 be me 👩‍🏫🔥"
+RTL = "مرحبا بالعالم >be me"
+MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
+HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
+
 
 def pytest_addoption(parser):
     parser.addoption("--update-screenshots", action="store_true",
@@ -75,6 +81,21 @@ def slow_engine(tiny_path):
     slow = Engine(load_model(str(tiny_path), device="cpu"))
     slow.model = SlowModel(slow.model)
     return slow
+
+
+@pytest.fixture()
+def swearing(engine, monkeypatch):
+    """The engine's model made to always write " shit" (the tiny model never would); its token id."""
+    bad_id = engine.tokenizer.encode(" shit")[0]
+    real = engine.model.forward
+
+    def forward(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out.logits[..., bad_id] += 1000
+        return out
+
+    monkeypatch.setattr(engine.model, "forward", forward)
+    return bad_id
 
 
 def launch(engine, **limits):

@@ -9,14 +9,10 @@ import torch
 
 from greentext.settings import PROMPT_MAX_CHARS, SamplingSettings
 
-from conftest import launch
+from conftest import EMOJI, HTML, MIXED, RTL, launch
 
 gradio_client = pytest.importorskip("gradio_client")
 
-EMOJI = "🙂 be me 👩‍🏫🔥"
-RTL = "مرحبا بالعالم >be me"
-MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
-HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
 
 
 def _alive(client):

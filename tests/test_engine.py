@@ -9,11 +9,9 @@ from hypothesis import strategies as st
 
 from greentext.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
 
+from conftest import EMOJI, HTML, MIXED, RTL
+
 PROMPT = "the projector\n>be me\n>"
-EMOJI = "🙂 be me 👩‍🏫🔥"
-RTL = "مرحبا بالعالم >be me"
-MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
-HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
 SETTINGS = [
     SamplingSettings(temperature=0, max_new_tokens=40, seed=0),  # greedy
     SamplingSettings(temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=40, seed=1),  # pure sampling

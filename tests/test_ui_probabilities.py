@@ -13,10 +13,8 @@ from greentext.settings import SamplingSettings
 from greentext.ui.app import App
 from greentext.ui.probabilities import ProbabilitiesTab, write_csvs
 
-EMOJI = "🙂 be me 👩‍🏫🔥"
-RTL = "مرحبا بالعالم >be me"
-MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
-HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
+from conftest import EMOJI, HTML, MIXED, RTL
+
 FORM = (">be me", 1.0, 0, 0.9, 20, 11, 5)  # prompt, temperature, top_k, top_p, max new tokens, seed, top_n
 
 
@@ -101,16 +99,7 @@ def test_time_limit(engine):
     assert state["history"] == []
 
 
-def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, monkeypatch):
-    bad_id = engine.tokenizer.encode(" shit")[0]
-    real = engine.model.forward
-
-    def forward(*args, **kwargs):  # a model that always writes " shit": the tiny model never would
-        out = real(*args, **kwargs)
-        out.logits[..., bad_id] += 1000
-        return out
-
-    monkeypatch.setattr(engine.model, "forward", forward)
+def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, swearing):
     unsafe = ProbabilitiesTab(App(engine, safe_mode=False))
     result = tab.probabilities(">be me", 0, 0, 1.0, 3, 1, 5)
     raw = unsafe.probabilities(">be me", 0, 0, 1.0, 3, 1, 5)
@@ -122,4 +111,4 @@ def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, monkeypatc
     state, table, _, _, story, _, _, full, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, 2)
     assert "shit" not in table + story and "lecture-safe mode" in table
     csv_text = Path(full).read_text(encoding="utf-8")
-    assert "shit" not in csv_text and str(bad_id) in csv_text
+    assert "shit" not in csv_text and str(swearing) in csv_text
