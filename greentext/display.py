@@ -41,7 +41,7 @@ class Display:
     def story(self, prompt, continuation: str) -> Shown:
         """A prompt (an `engine.Prompt`) and its continuation as shown. The two are masked together, so a
         word split between them is caught too; a prompt that started from <|endoftext|> shows as ""."""
-        text = "" if prompt.started_from_eos else prompt.text
+        text = prompt.context
         if self.words is None:
             return Shown(text, continuation, 0)
         masked = self.words.mask(text + continuation)

@@ -51,6 +51,11 @@ class Prompt:
     truncated_tokens: int  # tokens dropped from the start to fit the context
     adjustments: list[tuple[str, dict]] = field(default_factory=list)  # (i18n key, values), one per adjustment
 
+    @property
+    def context(self) -> str:
+        """The prompt as text before the first new token: what was typed, or "" after <|endoftext|>."""
+        return "" if self.started_from_eos else self.text
+
     def notes_in(self, lang: str) -> list[str]:
         """One line per adjustment, in `lang`."""
         return [i18n.text(key, lang, **values) for key, values in self.adjustments]
@@ -243,7 +248,7 @@ class Generation:
         self.generator = self.engine.generator(self.settings.seed)
         self.started = time.perf_counter()  # decoding began (prefill included)
         self.seconds = 0.0  # decode time: from `started` to the latest token
-        self._context = "" if self.prompt.started_from_eos else self.prompt.text
+        self._context = self.prompt.context
 
     @property
     def seed(self) -> int:

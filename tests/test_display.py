@@ -6,7 +6,7 @@ from greentext.display import Display
 from greentext.steps import Candidate, Step
 from greentext.tokens import Token
 
-PROMPT = SimpleNamespace(text="be me, sh", started_from_eos=False)
+PROMPT = SimpleNamespace(context="be me, sh")
 
 
 def test_prompt_and_continuation_are_masked_together():
@@ -15,8 +15,9 @@ def test_prompt_and_continuation_are_masked_together():
     assert shown.story == "be me, ████ happens"
 
 
-def test_a_prompt_started_from_end_of_text_shows_as_empty():
-    shown = Display(safe_mode=False).story(SimpleNamespace(text="  ", started_from_eos=True), " hello")
+def test_a_prompt_started_from_end_of_text_shows_as_empty(engine):
+    assert engine.prepare("  ", 5).context == "" and engine.prepare(">be me", 5).context == ">be me"
+    shown = Display(safe_mode=False).story(SimpleNamespace(context=""), " hello")
     assert (shown.prompt, shown.text, shown.masked) == ("", " hello", 0)
 
 
