@@ -44,7 +44,7 @@ def previous_model(folder: Path) -> Path | None:
     return out
 
 
-def run(repeats: int = 5, samples: int = 100) -> str:
+def run(repeats: int = 5, samples: int = 100, write_card: bool = False) -> str:
     from greentext.data import load_documents
     from greentext.evaluate import measure, table
 
@@ -70,6 +70,13 @@ def run(repeats: int = 5, samples: int = 100) -> str:
     lines += ["", f"On the {len(val)} frozen validation stories (never trained on); samples: {samples} from "
               f"`>be me`, T 0.8, top-p 0.95, 80 new tokens, seeds 0–{samples - 1}:", "", table(rows)]
     lines += [f"\nNot on this machine, so not measured: {m}." for m in missing]
+    if write_card and rows:  # the same table, in the bundled model's card
+        from greentext.evaluate import write_card_section
+
+        note = (f"Measured by `python -m bench.models` on the {len(val)} frozen validation stories "
+                f"(`assets/corpus/greentexts-val.jsonl`, never trained on); samples: {samples} from `>be me`, "
+                f"T 0.8, top-p 0.95, 80 new tokens, seeds 0–{samples - 1}.")
+        write_card_section(ROOT / "assets/model/README.md", "Compared", note + "\n\n" + table(rows))
     return "\n".join(lines)
 
 
@@ -77,8 +84,9 @@ def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--card", action="store_true", help="also write the comparison into assets/model/README.md")
     args = parser.parse_args(argv)
-    text = run(args.repeats, args.samples)
+    text = run(args.repeats, args.samples, args.card)
     print(text)
     return text
 

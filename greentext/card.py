@@ -92,7 +92,7 @@ def write_card(out: Path, cfg, final: dict, log: list[dict], checkpoints: dict[i
                        line_start_top1=starts.median_top1)
     steps_samples = {}
     if checkpoints and cfg.format_samples:  # the report's comparison: the same prompts after 300 and 600 steps
-        wanted = {s: p for s, p in checkpoints.items() if s % 300 == 0 or s == metrics["steps"]}
+        wanted = dict(checkpoints)  # every kept checkpoint (every save_every steps), the final weights last
         wanted[metrics["steps"]] = out
         steps_samples = samples_at(wanted, device)
     base = base_phase(cfg)

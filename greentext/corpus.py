@@ -53,12 +53,14 @@ class Source:
     version: str  # the version the recorded build used
     licence: str
     kind: str  # "fortunes", "dictd" or "wordnet"
-    files: tuple[str, ...]  # paths inside the package
+    files: tuple[str, ...]  # paths inside the package(s)
+    also: tuple[str, ...] = ()  # other packages holding some of the files (same source, same version)
 
 
 SOURCES = (
     Source("fortunes", "1:1.99.1-7.3", "BSD-4-Clause (fortune-mod) and public domain quotations", "fortunes",
-           tuple(f"usr/share/games/fortunes/{c}" for c in FORTUNE_COLLECTIONS)),
+           tuple(f"usr/share/games/fortunes/{c}" for c in FORTUNE_COLLECTIONS),
+           also=("fortunes-min",)),  # fortunes-min holds the `fortunes`, `literature` and `riddles` files
     Source("dict-jargon", "4.4.7-3.1", "public domain (the Jargon File)", "dictd",
            ("usr/share/dictd/jargon.dict.dz",)),
     Source("dict-devil", "1.0-13.1", "public domain (The Devil's Dictionary, 1911)", "dictd",
@@ -80,11 +82,11 @@ def fetch(work: Path, sources=SOURCES) -> Path:
     for tool in ("apt-get", "dpkg-deb"):
         if shutil.which(tool) is None:
             raise CorpusError(f"{tool} not found: this builder fetches Debian packages. On another system, "
-                              f"download the .deb files of {', '.join(s.package for s in sources)} and pass "
+                              f"download the .deb files of {', '.join(n for s in sources for n in (s.package, *s.also))} and pass "
                               f"their folder with --from, or train on any local text with --data")
     debs = work / "debs"
     debs.mkdir(parents=True, exist_ok=True)
-    names = [s.package for s in sources]
+    names = [name for s in sources for name in (s.package, *s.also)]
     done = subprocess.run(["apt-get", "download", *names], cwd=debs, capture_output=True, text=True)
     if done.returncode != 0:
         raise CorpusError(f"apt-get download {' '.join(names)} failed: {done.stderr.strip()[-400:]} "

@@ -142,6 +142,19 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def write_card_section(card: Path, title: str, body: str) -> None:
+    """Put `body` under `## title` in a model card, between markers, replacing what an earlier call put."""
+    start, end = f"<!-- {title}: start -->", f"<!-- {title}: end -->"
+    text = card.read_text(encoding="utf-8")
+    block = f"{start}\n## {title}\n\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        marker = "\n## Data\n"
+        text = text.replace(marker, f"\n{block}\n{marker}", 1) if marker in text else text + "\n" + block + "\n"
+    card.write_text(text, encoding="utf-8")
+
+
 def main(argv=None) -> int:
     """`python -m greentext.evaluate [LABEL=]MODEL … --val FILE`: measure and compare checkpoints."""
     import argparse
@@ -158,6 +171,8 @@ def main(argv=None) -> int:
     p.add_argument("--val", default="assets/corpus/greentexts-val.jsonl", help="the frozen validation stories")
     p.add_argument("--samples", type=int, default=100, help="samples from `>be me` for the format rate (0 = skip)")
     p.add_argument("--json", help="also write the measurements to this JSON file")
+    p.add_argument("--card", help="also write the table into this checkpoint's model card (README.md), "
+                                  "replacing the table an earlier run wrote there")
     args = p.parse_args(argv)
     try:
         val_docs = load_documents(args.val)
@@ -172,6 +187,11 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(table(rows))
+    if args.card:
+        note = (f"Measured by `python -m greentext.evaluate` on `{args.val}` ({len(val_docs)} stories never trained "
+                f"on); samples: {args.samples} from `{FORMAT_PROMPT}`, T {FORMAT_SETTINGS['temperature']}, top-p "
+                f"{FORMAT_SETTINGS['top_p']}, {FORMAT_SETTINGS['max_new_tokens']} new tokens, seeds 0–{args.samples - 1}.")
+        write_card_section(Path(args.card) / "README.md", "Compared", note + "\n\n" + table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -90,7 +90,7 @@ PRESETS = {
     # Phase 1, assets/model-base: pretrained from scratch on the general-English corpus
     # (`python -m greentext.corpus` builds it). Less than one pass over it, so no dropout.
     "base": dict(size=BUNDLED_SIZE, data=str(ROOT / "runs/corpus/general-en.txt"), out=str(ROOT / "assets/model-base"),
-                 checkpoint_dir=str(ROOT / "runs/base"), max_steps=1000, batch_size=8, grad_accum=1,
+                 checkpoint_dir=str(ROOT / "runs/base"), max_steps=700, batch_size=8, grad_accum=1,
                  block_size=256, lr=1e-3, warmup_steps=50, weight_decay=0.1, dropout=0.0, val_fraction=0.01,
                  eval_every=100, save_every=100, eval_blocks=128, save_dtype="float16", format_samples=0),
     # Phase 2, assets/model (the app's default): the base fine-tuned on the project's greentexts.

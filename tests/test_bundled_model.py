@@ -1,4 +1,5 @@
-"""The bundled model in assets/model: loaded by default, GPT-2's vocabulary, small, and a greentext writer."""
+"""The bundled models: assets/model (fine-tuned, loaded by default) and assets/model-base (its pretrained
+base): GPT-2's vocabulary, small together, fast to load, and a greentext writer whose card tells the truth."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from greentext.loading import BUNDLED_MODEL
+from greentext.train import BUNDLED_SIZE, SIZES
+
+BASE_MODEL = BUNDLED_MODEL.parent / "model-base"
 
 pytestmark = pytest.mark.skipif(not (BUNDLED_MODEL / "config.json").exists(), reason="assets/model not built")
 
@@ -23,23 +27,37 @@ def test_loaded_by_default_with_gpt2s_vocabulary(bundled):
     info = bundled.info
     assert info.name == "greentext-tiny (bundled)"
     assert info.vocab_size == 50257 and len(bundled.tokenizer) == 50257
-    assert (info.layers, info.heads, info.hidden) == (4, 4, 256)
+    shape = SIZES[BUNDLED_SIZE]
+    assert (info.layers, info.heads, info.hidden) == (shape["n_layer"], shape["n_head"], shape["n_embd"])
     assert bundled.tokenizer.encode(" be me") == [307, 502]  # GPT-2's own ids
+    assert "pretrained on general English" in info.about and "fine-tuned on greentexts" in info.about
 
 
 def test_small_on_disk_with_standard_files():
-    files = {p.name: p.stat().st_size for p in Path(BUNDLED_MODEL).iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "generation_config.json", "README.md",
-            "loss.png", "metrics.json"} <= set(files)
-    assert sum(files.values()) <= 40e6
+    total = 0
+    for folder in (BUNDLED_MODEL, BASE_MODEL):
+        files = {p.name: p.stat().st_size for p in Path(folder).iterdir()}
+        assert {"config.json", "model.safetensors", "tokenizer.json", "generation_config.json", "README.md",
+                "loss.png", "metrics.json", "train_log.jsonl"} <= set(files), folder
+        total += sum(files.values())
+    assert total <= 80e6  # both checkpoints together
+
+
+def test_the_base_is_the_same_shape_and_vocabulary():
+    from greentext.loading import load_model
+
+    base = load_model(str(BASE_MODEL), device="cpu")
+    assert base.info.vocab_size == 50257 and base.info.layers == SIZES[BUNDLED_SIZE]["n_layer"]
+    assert "trained from scratch" in base.info.about
 
 
 def test_card_numbers_are_the_measured_ones():
     metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
     card = (BUNDLED_MODEL / "README.md").read_text(encoding="utf-8")
-    assert metrics["format_rate"] >= 0.9 and metrics["format_samples"] == 100
+    assert metrics["format_rate"] >= 0.95 and metrics["format_samples"] == 100 and metrics["repeat_rate"] <= 0.1
+    assert metrics["val_perplexity"] <= 60 and metrics["val_documents"] >= 250
     assert f"{metrics['val_loss']:.3f}" in card and f"{metrics['format_rate']:.0%}" in card
-    assert "trained from scratch" in card
+    assert "pretrained on general English" in card and "### After 300 steps" in card and "### After 600 steps" in card
 
 
 def test_it_writes_greentexts(bundled):

@@ -1,0 +1,64 @@
+"""The model panel says what the model is, from its model card, and shows the card (with its loss curve)."""
+
+import shutil
+
+import pytest
+
+gradio_client = pytest.importorskip("gradio_client")
+
+CARD = """---
+language: en
+---
+
+# Greentext GPT-2
+
+This checkpoint is a small GPT-2 made in two phases: **pretrained on general English**, then **fine-tuned on greentexts**.
+
+![loss curve](loss.png)
+"""
+
+
+@pytest.fixture(scope="module")
+def carded(tmp_path_factory, tiny_path):
+    folder = tmp_path_factory.mktemp("carded") / "model"
+    shutil.copytree(tiny_path, folder)
+    (folder / "README.md").write_text(CARD, encoding="utf-8")
+    (folder / "loss.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    return folder
+
+
+def test_about_and_card_come_from_the_model_card(carded, tiny_path):
+    from greentext.loading import load_model
+
+    info = load_model(str(carded), device="cpu").info
+    assert info.about == ("A small GPT-2 made in two phases: pretrained on general English, then fine-tuned "
+                          "on greentexts.")
+    assert info.card == str(carded / "README.md")
+    assert load_model(str(tiny_path), device="cpu").info.about == ""  # no card, nothing made up
+
+
+def test_the_panel_shows_it_and_serves_only_the_cards_image(carded):
+    import httpx
+
+    from greentext.engine import Engine
+    from greentext.ui import build_app, card_markdown, launch_kwargs
+
+    engine = Engine.load(str(carded), device="cpu")
+    demo = build_app(engine)
+    demo.queue()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **launch_kwargs(engine))
+    try:
+        client = gradio_client.Client(demo.local_url, verbose=False)
+        info = client.predict(api_name="/model_info")
+        assert info["about"].startswith("A small GPT-2") and info["card"].endswith("README.md")
+        shown = [c.get("props", {}).get("value") for c in client.config["components"]]
+        assert "A small GPT-2 made in two phases: pretrained on general English, then fine-tuned on greentexts." in shown
+        card = card_markdown(info["card"])
+        assert not card.startswith("---") and f"/gradio_api/file={carded / 'loss.png'}" in card
+        assert any(isinstance(v, str) and card.strip() in v for v in shown)
+        image = httpx.get(f"{demo.local_url}gradio_api/file={carded / 'loss.png'}")
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+        other = httpx.get(f"{demo.local_url}gradio_api/file={carded / 'config.json'}")
+        assert other.status_code != 200  # the rest of the checkpoint stays private
+    finally:
+        demo.close()
