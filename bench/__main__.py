@@ -62,10 +62,14 @@ def read_sections(path: Path) -> dict[str, str]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and users (a smoke run)")
-    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--out", default=None, help="the file to write (default: BENCHMARKS.md; with --quick, "
+                                                   "runs/bench-quick.md, so a smoke run never touches the record)")
     parser.add_argument("--only", default="decode,concurrency,coldstart,attention,models",
                         help="sections to run; the other sections already in --out are kept as they are")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = str(ROOT / "runs" / "bench-quick.md") if args.quick else str(ROOT / "BENCHMARKS.md")
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     only = set(args.only.split(","))
     sections = []
     if "decode" in only:
