@@ -87,7 +87,8 @@ def main(argv=None) -> None:
     if "models" in only:
         from . import models
 
-        sections.append(("Bundled models", models.run(repeats=2 if args.quick else 5, samples=10 if args.quick else 100)))
+        sections.append(("Bundled models", models.run(repeats=2 if args.quick else 5, samples=10 if args.quick else 100,
+                                                                  write_card=not args.quick)))
     stamp = f"_Measured by `python -m bench{' --quick' if args.quick else ''}` on: {machine()}._"
     kept = read_sections(Path(args.out))
     for title, body in sections:
