@@ -122,6 +122,20 @@ def client(served):
     return served[1]
 
 
+# ---- the browser tests (tests/pages.py): one chromium and one launched app for every module -------------
+@pytest.fixture(scope="session")
+def browser():
+    pages = pytest.importorskip("pages")  # skips without playwright
+    yield from pages.browser()
+
+
+@pytest.fixture(scope="session")
+def app_url(request, tmp_path_factory):
+    pages = pytest.importorskip("pages")
+    pages.shots_folder(request, tmp_path_factory)
+    yield from pages.app_url(request)
+
+
 def pytest_configure(config):
     # gradio's queue calls pandas options that pandas 3 deprecates; not ours to fix.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:gradio.*")
