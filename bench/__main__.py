@@ -56,7 +56,7 @@ def read_sections(path: Path) -> dict[str, str]:
         elif title is not None:
             sections[title].append(line)
     bodies = {t: "\n".join(body).strip() for t, body in sections.items()}
-    return {t: b if b.startswith("_Measured by") else stamp + b for t, b in bodies.items()}
+    return {t: b if b.startswith("_Measured") else stamp + b for t, b in bodies.items()}
 
 
 def main(argv=None) -> None:
