@@ -37,6 +37,11 @@ def tiny_config(tmp_path, data_file, **overrides):
 def smaller_tiny(monkeypatch):
     """The 'tiny' preset is the bundled model's shape; tests use a still smaller one, same code path."""
     monkeypatch.setitem(train_mod.SIZES, "tiny", dict(n_layer=1, n_embd=32, n_head=2, n_positions=128))
+    # The card's samples are 80 tokens each (the report's length); 12 exercise the same code at a test's cost.
+    from greentext import card, evaluate
+
+    monkeypatch.setitem(card.SAMPLE_SETTINGS, "max_new_tokens", 12)
+    monkeypatch.setitem(evaluate.FORMAT_SETTINGS, "max_new_tokens", 12)
 
 
 def test_loss_goes_down_and_the_output_loads_in_the_engine(tmp_path, data_file):
