@@ -26,7 +26,7 @@ def step_figure(step: Step, lang: str = "en", top: int = 15) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=labels, y=[c.p_raw for c in cands], name="p (T=1)", marker_color="rgba(0,0,0,0.15)",
                 hovertemplate="%{x}<br>p (T=1) = %{y:.2%}<extra></extra>")
-    fig.add_bar(x=labels, y=[c.p_final for c in cands], name=text("col_p_final", lang),
+    fig.add_bar(x=labels, y=[c.p_final for c in cands], name=text("col_final", lang),
                 marker_color=colors, hovertemplate="%{x}<br>%{y:.2%}<extra></extra>")
     fig.update_layout(barmode="group", height=360, margin=dict(l=40, r=10, t=40, b=90),
                       title=text("step_title", lang, n=step.index + 1), yaxis_tickformat=".0%",

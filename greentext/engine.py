@@ -310,7 +310,7 @@ class Generation:
 
     def record(self, stages: sampling.Stages, token_id: int | None, how: str) -> Step:
         """The step record of the upcoming position (`token_id` None: nothing chosen yet)."""
-        return build_step(stages, self.settings.greedy, self.top_n, self.engine.text, index=len(self.ids),
+        return build_step(stages, self.settings, self.top_n, self.engine.text, index=len(self.ids),
                           context=self._context, context_tokens=len(self.prompt.ids) + len(self.ids),
                           chosen_id=token_id, how=how)
 

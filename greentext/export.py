@@ -33,12 +33,15 @@ def step_json(step: Step) -> dict:
         "chosen": chosen,
         "candidates": [
             {"rank": x.rank, "id": x.id, "token": x.raw, "visible": x.token, "logit": x.logit, "p_raw": x.p_raw,
-             "p_temperature": x.p_temperature, "p_final": x.p_final, "cumulative": x.cumulative, "kept": x.kept,
-             "cut_by": x.cut_by}
+             "p_temperature": x.p_temperature, "p_top_k": x.p_top_k, "p_final": x.p_final,
+             "cumulative": x.cumulative, "kept": x.kept, "cut_by": x.cut_by}
             for x in step.candidates
         ],
         "p_other": step.p_other,
+        "p_other_temperature": step.p_other_temperature,
+        "p_other_top_k": step.p_other_top_k,
         "p_other_final": step.p_other_final,
+        "settings": dict(step.settings),
         "entropy": step.entropy,
         "entropy_final": step.entropy_final,
         "kept_count": step.kept_count,
@@ -82,8 +85,20 @@ def slides_csv(steps: list[Step], locale: str = "pt-BR", top: int = 5) -> str:
     header += [text("csv_others", lang), text("csv_entropy", lang)]
     writer.writerow(header)
     for s in steps:
-        tail = s.context[-60:].replace("\n", " ↵ ")
-        chosen = f"{s.chosen.raw.strip() or s.chosen.token} {percent(s.chosen.p_final, locale)}" if s.chosen else ""
-        cells = [f"{x.raw.strip() or x.token} {percent(x.p_raw, locale)}" for x in s.candidates[:top]]
-        writer.writerow([s.index + 1, f"{tail} →", chosen, *cells, percent(s.p_other, locale), decimal(s.entropy, locale)])
+        listed = s.candidates[:top]
+        chosen = f"{s.chosen.raw.strip() or s.chosen.token} {percent(s.chosen.p_raw, locale)}" if s.chosen else ""
+        cells = [f"{x.raw.strip() or x.token} {percent(x.p_raw, locale)}" for x in listed]
+        rest = 1 - sum(x.p_raw for x in listed)  # every percentage on a row is p (T=1): the row adds up to 100%
+        writer.writerow([s.index + 1, f"{context_tail(s.context)} →", chosen, *cells, percent(max(rest, 0.0), locale),
+                         decimal(s.entropy, locale)])
     return out.getvalue()
+
+
+def context_tail(context: str, chars: int = 60) -> str:
+    """The end of the context for a slide: at most `chars` characters, cut at a word boundary ("…" first)."""
+    flat = context.replace("\n", " ↵ ")
+    if len(flat) <= chars:
+        return flat
+    tail = flat[-chars:]
+    space = tail.find(" ")
+    return "…" + (tail[space + 1:] if 0 <= space < len(tail) - 1 else tail)

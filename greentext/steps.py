@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from .sampling import Stages
+from .settings import SamplingSettings
 from .tokens import TokenText
 
 LN2 = math.log(2)
@@ -28,9 +29,10 @@ class Candidate:
     p_raw: float  # softmax(logits): the model's own probability (T = 1)
     p_temperature: float  # softmax(logits / T)
     p_final: float  # after top-k and top-p, renormalised over the kept tokens: what is sampled from
-    cumulative: float  # mass (after temperature and top-k) of ranks 1..rank; top-p keeps until it reaches top_p
+    cumulative: float  # Σ p_top_k of ranks 1..rank: what top-p compares with top_p (it keeps until it reaches it)
     kept: bool
     cut_by: str | None  # None, "top_k", "top_p" or "greedy"
+    p_top_k: float | None = None  # after temperature and top-k, renormalised over the top k: the base top-p works on
 
 
 @dataclass
@@ -58,6 +60,9 @@ class Step:
     entropy: float  # bits, of the model's own distribution (T = 1)
     entropy_final: float  # bits, of the distribution sampled from
     kept_count: int  # how many tokens survive the filters
+    p_other_temperature: float = 0.0  # p_temperature mass of all tokens not listed
+    p_other_top_k: float = 0.0  # p_top_k mass of all tokens not listed
+    settings: dict = field(default_factory=dict)  # temperature, top_k, top_p: the bases of the columns
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -68,9 +73,15 @@ def _entropy_bits(p: torch.Tensor) -> torch.Tensor:
     return torch.special.entr(p).sum(-1) / LN2
 
 
-def build_step(stages: Stages, greedy: bool, top_n: int, text: TokenText, *, index: int, context: str,
-               context_tokens: int, chosen_id: int | None = None, how: str = "sampled") -> Step:
-    """The record of one step from its stages (each of shape (1, vocab)); `chosen_id` None = not chosen yet."""
+def build_step(stages: Stages, settings: SamplingSettings, top_n: int, text: TokenText, *, index: int,
+               context: str, context_tokens: int, chosen_id: int | None = None, how: str = "sampled") -> Step:
+    """The record of one step from its stages (each of shape (1, vocab)); `chosen_id` None = not chosen yet.
+
+    The top_n candidates are listed; a chosen token ranked below them is listed too, last, with its own
+    rank, so the table always shows what was chosen. Each "mass of the rest" is over the tokens not listed,
+    on the base of its column.
+    """
+    greedy = settings.greedy
     logits = stages.logits[0]
     p_raw = logits.softmax(-1)
     if greedy:  # the limit T → 0: all mass on the best token, nothing sampled
@@ -83,34 +94,45 @@ def build_step(stages: Stages, greedy: bool, top_n: int, text: TokenText, *, ind
         p_final = stages.final[0].softmax(-1)
     top_n = min(top_n, logits.numel())
     top_logits, ids = torch.topk(logits, top_n)
+    ranks = torch.arange(1, top_n + 1, device=logits.device, dtype=torch.float64)
+    cumulative = p_k[ids].double().cumsum(0)
+    if chosen_id is not None and not bool((ids == chosen_id).any()):  # chosen below the list: add its row
+        above = logits > logits[chosen_id]
+        ids = torch.cat([ids, ids.new_tensor([chosen_id])])
+        top_logits = logits[ids]
+        ranks = torch.cat([ranks, above.sum().double().view(1) + 1])
+        cumulative = torch.cat([cumulative, ((p_k * above).sum() + p_k[chosen_id]).double().view(1)])
+    n = ids.numel()
     cut_k = torch.isinf(stages.top_k[0][ids])
     kept = p_final[ids] > 0
     rows = torch.stack([
         ids.to(torch.float64), top_logits.double(), p_raw[ids].double(), p_temp[ids].double(),
-        p_final[ids].double(), p_k[ids].double().cumsum(0), kept.double(), cut_k.double()])
+        p_final[ids].double(), cumulative, kept.double(), cut_k.double(), ranks, p_k[ids].double()])
     scalars = torch.stack([
         (1 - p_raw[ids].double().sum()), (1 - p_final[ids].double().sum()), _entropy_bits(p_raw).double(),
-        _entropy_bits(p_final).double(), (p_final > 0).sum().double()])
+        _entropy_bits(p_final).double(), (p_final > 0).sum().double(), (1 - p_temp[ids].double().sum()),
+        (1 - p_k[ids].double().sum())])
     chosen_vals = None
     if chosen_id is not None:
         chosen_vals = torch.stack([(logits > logits[chosen_id]).sum().double() + 1,
                                    p_raw[chosen_id].double(), p_final[chosen_id].double()])
     # One copy to the host per step.
     host = torch.cat([rows.flatten(), scalars] + ([chosen_vals] if chosen_vals is not None else [])).tolist()
-    cols = [host[i * top_n:(i + 1) * top_n] for i in range(8)]
-    s = host[8 * top_n: 8 * top_n + 5]
+    cols = [host[i * n:(i + 1) * n] for i in range(10)]
+    s = host[10 * n: 10 * n + 7]
     candidates = []
-    for r in range(top_n):
+    for r in range(n):
         tid = int(cols[0][r])
         tok = text.token(tid)
         is_kept = cols[6][r] > 0
         cut_by = None if is_kept else ("greedy" if greedy else "top_k" if cols[7][r] > 0 else "top_p")
-        candidates.append(Candidate(r + 1, tid, tok.token, tok.raw, cols[1][r], cols[2][r], cols[3][r],
-                                    cols[4][r], min(cols[5][r], 1.0), is_kept, cut_by))
+        candidates.append(Candidate(int(cols[8][r]), tid, tok.token, tok.raw, cols[1][r], cols[2][r], cols[3][r],
+                                    cols[4][r], min(cols[5][r], 1.0), is_kept, cut_by, cols[9][r]))
     chosen = None
     if chosen_id is not None:
-        c = host[8 * top_n + 5:]
+        c = host[10 * n + 7:]
         tok = text.token(chosen_id)
         chosen = Chosen(int(chosen_id), tok.token, tok.raw, int(c[0]), c[1], c[2], how)
+    shown = {"temperature": settings.temperature, "top_k": settings.top_k, "top_p": settings.top_p}
     return Step(index, context, context_tokens, candidates, chosen, max(s[0], 0.0), max(s[1], 0.0),
-                s[2], s[3], int(s[4]))
+                s[2], s[3], int(s[4]), max(s[5], 0.0), max(s[6], 0.0), shown)

@@ -53,42 +53,73 @@ def tokens_html(tokens: list[Token]) -> str:
     return f'<div class="tokens">{chips}</div>'
 
 
+def columns(step: Step) -> list[tuple[str, str, str]]:
+    """The table's probability columns for this step's settings: (Candidate field, header, its base explained).
+
+    Every column says its base; the cumulative column adds up the column top-p works on (after T and top-k)."""
+    st = step.settings or {}
+    t, k, p = st.get("temperature"), st.get("top_k", 0), st.get("top_p", 1.0)
+    greedy = t == 0
+    cols = [("p_raw", "col_p", "col_p_help")]
+    cols.append(("p_temperature", "col_greedy" if greedy else "col_t", "col_greedy_help" if greedy else "col_t_help"))
+    if k and not greedy:
+        cols.append(("p_top_k", "col_k", "col_k_help"))
+    if not greedy:
+        cols.append(("p_final", "col_final", "col_final_help"))
+        cols.append(("cumulative", "col_sum", "col_sum_help_k" if k else "col_sum_help"))
+    return [(f, h, x) for f, h, x in cols]
+
+
 def step_html(step: Step, lang: str = "en") -> str:
-    """The lecture slide for one step: context →, then the candidate table, the rest and the entropy."""
+    """The lecture slide for one step: context →, the candidate table (each column on its own base, the
+    rest of each column's mass under it), the chosen token (always a row), entropy and tokens kept."""
     L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
     pct = lambda p: percent(p, lang)  # noqa: E731
+    st = step.settings or {}
+    values = dict(t=decimal(st.get("temperature", 1.0), lang, 2).rstrip("0").rstrip(",."), k=st.get("top_k", 0),
+                  p=pct(st.get("top_p", 1.0)))
+    cols = columns(step)
     context = step.context[-200:]
     chosen_id = step.chosen.id if step.chosen else None
-    rows = []
+    rows, previous = [], 0
     for c in step.candidates:
-        classes = []
-        if not c.kept:
-            classes.append("cut")
-        if c.id == chosen_id:
-            classes.append("chosen")
-        reason = L(f"cut_{c.cut_by}") if c.cut_by else ""
-        if c.id == chosen_id:
-            reason = f'★ {L("chosen")}'
-        bar = f'<span class="bar" style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%"></span>'
-        rows.append(
-            f'<tr class="{" ".join(classes)}"><td class="num">{c.rank}</td>'
-            f'<td><code class="tok-text">{esc(c.token)}</code></td>'
-            f'<td class="num">{pct(c.p_raw)}</td><td class="num">{pct(c.p_temperature)}</td>'
-            f'<td class="num final">{bar}<span>{pct(c.p_final)}</span></td>'
-            f'<td class="num">{pct(c.cumulative)}</td><td class="reason">{reason}</td></tr>')
+        if c.rank > previous + 1 and previous:  # the chosen token, ranked below the list
+            rows.append(f'<tr class="gap"><td class="num">⋮</td><td colspan="{len(cols) + 2}"></td></tr>')
+        previous = c.rank
+        classes = ([] if c.kept else ["cut"]) + (["chosen"] if c.id == chosen_id else [])
+        reason = f'★ {L("chosen")}' if c.id == chosen_id else (L(f"cut_{c.cut_by}") if c.cut_by else "")
+        cells = []
+        for name, _, _ in cols:
+            value = getattr(c, name)
+            shown = pct(value) if value is not None else "–"
+            if name == "p_final":
+                bar = f'<span class="bar" style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%"></span>'
+                cells.append(f'<td class="num final">{bar}<span>{shown}</span></td>')
+            else:
+                cells.append(f'<td class="num">{shown}</td>')
+        rows.append(f'<tr class="{" ".join(classes)}"><td class="num">{c.rank}</td>'
+                    f'<td><code class="tok-text">{esc(c.token)}</code></td>{"".join(cells)}'
+                    f'<td class="reason">{reason}</td></tr>')
+    rest = {"p_raw": step.p_other, "p_temperature": step.p_other_temperature, "p_top_k": step.p_other_top_k,
+            "p_final": step.p_other_final}
+    rest_cells = "".join(f'<td class="num">{pct(rest[name]) if name in rest else ""}</td>' for name, _, _ in cols)
+    head = "".join(f'<th class="num" title="{L(help_key, **values)}">{L(key, **values)}</th>'
+                   for _, key, help_key in cols)
+    legend = " ".join(f"<b>{L(key, **values)}</b>: {L(help_key, **values)}" for _, key, help_key in cols)
     chosen_line = ""
     if step.chosen:
         ch = step.chosen
+        sampled = "" if st.get("temperature") == 0 else f' · {L("col_final", **values)} {pct(ch.p_final)}'
         chosen_line = (f'<div class="step-chosen">→ <code class="tok-text">{esc(ch.token)}</code> '
-                       f'({L("how_" + ch.how)}, #{ch.rank}, {pct(ch.p_final)})</div>')
+                       f'({L("how_" + ch.how)}, #{ch.rank} · p {pct(ch.p_raw)}{sampled})</div>')
     masked = step.extra.get("masked", 0)
     masked_html = f'<div class="gt-note safe-note">{L("step_masked", n=masked)}</div>' if masked else ""
     return f"""<div class="step">
 <div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
 <span class="step-context">{esc(context)}</span> <span class="arrow">→ {L('next') if not step.chosen else ''}</span></div>
 {chosen_line}
-<table class="cands"><thead><tr><th>#</th><th>token</th><th>p (T=1)</th><th>{L('col_p_temp')}</th>
-<th>{L('col_p_final')}</th><th>{L('col_cumulative')}</th><th></th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
-<div class="step-foot">{L('others')}: {pct(step.p_other)} · {L('entropy')}: {decimal(step.entropy, lang)} bits ·
-{L('kept')}: {step.kept_count:,}</div>{masked_html}</div>"""
+<div class="cands-scroll"><table class="cands"><thead><tr><th class="num">#</th><th>token</th>{head}<th></th></tr></thead>
+<tbody>{''.join(rows)}</tbody>
+<tfoot><tr class="rest"><td></td><td>{L('others')}</td>{rest_cells}<td></td></tr></tfoot></table></div>
+<div class="step-legend">{legend}</div>
+<div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {step.kept_count:,}</div>{masked_html}</div>"""

@@ -12,7 +12,7 @@ def test_step_figure_colours_and_language():
              Candidate(2, 6, "·me", " me", 1.0, 0.1, 0.1, 0.0, 1.0, False, "top_k")]
     step = Step(0, ">", 1, cands, Chosen(5, "·be", " be", 1, 0.8, 1.0, "sampled"), 0.1, 0.0, 1.0, 0.0, 1)
     fig = charts.step_figure(step, "pt")
-    assert fig.layout.title.text == "Passo 1" and fig.data[1].name == "após top-k/top-p"
+    assert fig.layout.title.text == "Passo 1" and fig.data[1].name == "no sorteio"
     assert list(fig.data[1].marker.color) == [charts.GOLD, charts.GREY]
     assert charts.step_figure(step).layout.title.text == "Step 1"
 

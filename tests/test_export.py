@@ -27,9 +27,28 @@ def test_steps_csv_has_every_candidate_and_marks_the_chosen():
 def test_slides_csv_in_both_languages():
     pt = list(csv.reader(io.StringIO(export.slides_csv(steps(), "pt-BR", top=2)), delimiter=";"))
     en = list(csv.reader(io.StringIO(export.slides_csv(steps(), "en", top=2))))
-    assert pt[0] == ["passo", "contexto", "escolhido", "1º", "2º", "outros", "entropia (bits)"]
-    assert en[0] == ["step", "context", "chosen", "#1", "#2", "others", "entropy (bits)"]
-    assert pt[1][2:5] == ["be 100,0%", "be 85,3%", "me 6,1%"] and pt[1][-1] == "1,50" and en[1][-1] == "1.50"
+    assert pt[0] == ["passo", "contexto", "escolhido (p, T=1)", "1º (p, T=1)", "2º (p, T=1)", "outros (p, T=1)",
+                     "entropia (bits)"]
+    assert en[0] == ["step", "context", "chosen (p, T=1)", "#1 (p, T=1)", "#2 (p, T=1)", "others (p, T=1)",
+                     "entropy (bits)"]
+    assert pt[1][-1] == "1,50" and en[1][-1] == "1.50"
+
+
+def test_slides_csv_every_percentage_on_one_base_adding_up():
+    """The chosen token's cell and the ranks are all p (T=1): the same token reads the same on a row, and
+    the listed ranks plus "others" make 100%."""
+    pt = list(csv.reader(io.StringIO(export.slides_csv(steps(), "pt-BR", top=2)), delimiter=";"))
+    assert pt[1][2:6] == ["be 85,3%", "be 85,3%", "me 6,1%", "8,6%"]
+
+
+def test_slides_csv_context_is_cut_at_a_word():
+    context = "the lecture hall was full and the projector was warm, so I opened the greentext demo"
+    step = steps()[0]
+    step.context = context
+    cell = list(csv.reader(io.StringIO(export.slides_csv([step], "en"))))[1][1]
+    assert cell.startswith("…") and cell.endswith("greentext demo →") and len(cell) <= 64
+    words = cell.removeprefix("…").removesuffix(" →").split(" ")
+    assert all(w in context.split(" ") for w in words)  # no word cut in two
 
 
 def test_step_json_is_the_api_shape():
