@@ -105,7 +105,7 @@ def step_html(step: Step, lang: str = "en") -> str:
     rest_cells = "".join(f'<td class="num">{pct(rest[name]) if name in rest else ""}</td>' for name, _, _ in cols)
     head = "".join(f'<th class="num" title="{L(help_key, **values)}">{L(key, **values)}</th>'
                    for _, key, help_key in cols)
-    legend = " ".join(f"<b>{L(key, **values)}</b>: {L(help_key, **values)}" for _, key, help_key in cols)
+    legend = " · ".join(f"<span class=\"col-name\">{L(key, **values)}</span>: {L(help_key, **values)}" for _, key, help_key in cols)
     chosen_line = ""
     if step.chosen:
         ch = step.chosen

@@ -7,7 +7,9 @@
     Walk.from_state(engine, state)   # the same walk again (replayed), e.g. after a restart
 
 Each step is `Generation.next_token`, the same step `Run` takes, so sampling N times reproduces
-`Engine.generate` with the same settings. A walk's state is its replay data; the KV cache is a cache,
+`Engine.generate` with the same settings. `walk.retune(temperature=1.2)` changes temperature, top-k or
+top-p for the steps to come (a what-if on the upcoming step: `candidates()` shows it at once); the
+history keeps the settings each step was made with, so a replay draws the same tokens. A walk's state is its replay data; the KV cache is a cache,
 rebuilt by replaying the history (same arithmetic, same random draws). `Walks` keeps live walks by
 their state so that a click does not replay the whole history.
 """
@@ -31,7 +33,8 @@ class Walk(Generation):
     """Look at the candidates, then sample, go greedy or pick one; undo replays the shorter history."""
 
     def __init__(self, engine: Engine, request: Request):  # made by `Engine.walk` (top_n ≥ 1)
-        self.history: list[tuple[str, int]] = []  # ("sampled" | "greedy" | "picked", token id)
+        # ("sampled" | "greedy" | "picked", token id, (temperature, top_k, top_p) the step was made with)
+        self.history: list[tuple[str, int, tuple]] = []
         super().__init__(engine, request)
 
     def _restart(self) -> None:
@@ -45,7 +48,7 @@ class Walk(Generation):
         s = self.settings
         return {"prompt": self.prompt.text, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
                 "max_new_tokens": s.max_new_tokens, "seed": s.seed, "top_n": self.top_n,
-                "history": [[how, token_id] for how, token_id in self.history]}
+                "history": [[how, token_id, *tuned] for how, token_id, tuned in self.history]}
 
     @classmethod
     def from_state(cls, engine: Engine, state: dict) -> "Walk":
@@ -57,8 +60,27 @@ class Walk(Generation):
         return walk
 
     def replay(self, history) -> None:
-        for how, token_id in history:
-            self._advance(how, token_id)
+        """Make the steps of `history` again, each with the settings it was made with (an entry without
+        them, [how, token_id], was made with the walk's settings); the settings after are the walk's."""
+        now = self.settings
+        try:
+            for how, token_id, *tuned in history:
+                self.settings = self._tuned(*tuned) if tuned else now
+                self._advance(how, token_id)
+        finally:
+            self.settings = now
+
+    def retune(self, temperature=None, top_k=None, top_p=None) -> None:
+        """New temperature, top-k or top-p (None: unchanged) for the steps to come; the steps made stay.
+        Checked as every setting is (InvalidSetting names the bad one)."""
+        s = self.settings
+        self.settings = SamplingSettings(s.temperature if temperature is None else temperature,
+                                         s.top_k if top_k is None else top_k, s.top_p if top_p is None else top_p,
+                                         s.max_new_tokens, s.seed)
+
+    def _tuned(self, temperature, top_k, top_p) -> SamplingSettings:
+        s = self.settings
+        return SamplingSettings(temperature, top_k, top_p, s.max_new_tokens, s.seed)
 
     # --- the presenter's moves --------------------------------------------------------------------
     @property
@@ -101,7 +123,7 @@ class Walk(Generation):
     def undo(self) -> None:
         """Take back the last step by replaying the history without it."""
         if self.history:
-            history = self.history[:-1]
+            history = [[how, token_id, *tuned] for how, token_id, tuned in self.history[:-1]]
             self._restart()
             self.replay(history)
 
@@ -113,7 +135,8 @@ class Walk(Generation):
             raise InvalidSetting("step", len(self.ids), f"at most {self.settings.max_new_tokens} steps, ending at "
                                  "<|endoftext|> (undo or reset to go on)")
         token_id = self.next_token(self._decoder.logits, how, token_id)
-        self.history.append((self.steps[-1].chosen.how, token_id))
+        s = self.settings
+        self.history.append((self.steps[-1].chosen.how, token_id, (s.temperature, s.top_k, s.top_p)))
         if not self.finished:
             self._decoder.advance(token_id)
         return self.steps[-1]

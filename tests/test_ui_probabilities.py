@@ -30,7 +30,7 @@ def test_clicks_reproduce_generate_and_the_state_is_plain_data(tab, engine):
         state, *view = tab.sample(state, *FORM)
     state, *view = tab.run(state, *FORM, 4)
     run = engine.generate(">be me", SamplingSettings(*FORM[1:6]), top_n=5)
-    assert [token_id for _, token_id in state["history"]] == run.ids[:7]
+    assert [h[1] for h in state["history"]] == run.ids[:7]
     assert "seed **11** · 7/20 tokens" in view[4]
     # another server (or an evicted walk) replays the state to the same walk
     again, *view_again = ProbabilitiesTab(tab.app).sample(state, *FORM)
@@ -42,7 +42,7 @@ def test_pick_undo_reset_and_greedy(tab):
     state, *_ = tab.show(None, *FORM)
     state, *_ = tab.pick(state, *FORM, 3)
     state, *_ = tab.greedy(state, *FORM)
-    assert [how for how, _ in state["history"]] == ["picked", "greedy"]
+    assert [h[0] for h in state["history"]] == ["picked", "greedy"]
     state, *_ = tab.undo(state, *FORM)
     assert len(state["history"]) == 1
     state, *view = tab.reset(state, *FORM)
@@ -112,3 +112,15 @@ def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, swearing):
     assert "shit" not in table + story and "lecture-safe mode" in table
     csv_text = Path(full).read_text(encoding="utf-8")
     assert "shit" not in csv_text and str(swearing) in csv_text
+
+
+def test_what_if_sliders_redraw_the_upcoming_step_without_sampling(tab):
+    """Moving T (or top-k, top-p) is `show` with the new values: the same walk, the upcoming step's columns
+    recomputed, nothing sampled; Next then samples with them."""
+    state, *_ = tab.sample(None, *FORM)
+    hot = FORM[:1] + (1.7, 0, 1.0) + FORM[4:]
+    state2, table, *_ = tab.show(state, *hot)
+    assert len(state2["history"]) == 1 and state2["temperature"] == 1.7
+    assert "T=1.7" in table and ">top-k " not in table
+    state3, *_ = tab.sample(state2, *hot)
+    assert len(state3["history"]) == 2 and state3["history"][-1][2:] == [1.7, 0, 1.0]

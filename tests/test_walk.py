@@ -81,3 +81,35 @@ def test_walk_refuses_past_the_end(engine):
         engine.walk(PROMPT, SETTINGS[1]).pick()
     with pytest.raises(InvalidSetting, match="token_id must be a whole number from 0 to 50256"):
         engine.walk(PROMPT, SETTINGS[1]).pick(token_id=50257)
+
+
+def test_retune_is_a_what_if_on_the_upcoming_step_and_replays_exactly(engine):
+    """Dragging T redraws the upcoming step without sampling; Next then samples with the new values; the
+    walk's state replays to the same tokens, and undo goes back through a change of settings."""
+    walk = engine.walk(">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=7), top_n=5)
+    walk.sample()
+    before = walk.candidates()
+    walk.retune(temperature=1.6, top_k=0)
+    after = walk.candidates()
+    assert len(walk.ids) == 1  # nothing sampled
+    assert [c.p_raw for c in after.candidates] == [c.p_raw for c in before.candidates]  # the model's own: unchanged
+    assert after.candidates[0].p_temperature < before.candidates[0].p_temperature  # flatter at T=1.6
+    assert after.settings == {"temperature": 1.6, "top_k": 0, "top_p": 0.95}
+    walk.sample()
+    walk.sample()
+    walk.retune(temperature=0)
+    walk.sample()
+    state = walk.state()
+    assert [h[2:] for h in state["history"]] == [[0.8, 50, 0.95], [1.6, 0, 0.95], [1.6, 0, 0.95], [0.0, 0, 0.95]]
+    clone = Walk.from_state(engine, json.loads(json.dumps(state)))
+    assert clone.ids == walk.ids and clone.settings == walk.settings
+    # the same draws as a walk that had those settings all along for the first two steps
+    manual = engine.walk(">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=7), top_n=5)
+    manual.sample()
+    manual.retune(temperature=1.6, top_k=0)
+    manual.sample()
+    assert manual.ids == walk.ids[:2]
+    walk.undo()
+    assert walk.ids == clone.ids[:3] and walk.settings.temperature == 0.0
+    with pytest.raises(InvalidSetting, match="temperature"):
+        walk.retune(temperature=9)

@@ -94,11 +94,14 @@ class ProbabilitiesTab:
             return (state, *self.view(walk, page), *write_csvs(self.app.display.steps(walk.steps), page))
 
     def walk(self, state: dict | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
-        """The walk `state` describes if the form still matches it (an empty seed keeps the seed used;
-        another top_n replays it), else a new walk from the form."""
+        """The walk `state` describes if the form's prompt, length and seed still match it (an empty seed
+        keeps the seed used; another top_n replays it), retuned to the form's temperature, top-k and top-p
+        (a what-if: the steps made stay, the next ones use the new values); else a new walk from the form."""
         settings = SamplingSettings(temperature, top_k, top_p, max_new_tokens, seed)
         if state is not None and same_walk(state, prompt, settings):
-            return self.walks.take(state if state["top_n"] == top_n else dict(state, top_n=top_n))
+            walk = self.walks.take(state if state["top_n"] == top_n else dict(state, top_n=top_n))
+            walk.retune(settings.temperature, settings.top_k, settings.top_p)
+            return walk
         return self.app.engine.walk(prompt, settings, top_n)
 
     def view(self, walk: Walk, page: str) -> tuple:
@@ -121,11 +124,10 @@ class ProbabilitiesTab:
 
 
 def same_walk(state: dict, prompt: str, settings: SamplingSettings) -> bool:
-    """Whether the form still describes the walk in `state` (an empty seed box matches any seed)."""
-    s = settings
-    same = (state["prompt"], state["temperature"], state["top_k"], state["top_p"], state["max_new_tokens"]) == \
-        (prompt, s.temperature, s.top_k, s.top_p, s.max_new_tokens)
-    return same and (s.seed is None or s.seed == state["seed"])
+    """Whether the form still describes the walk in `state`: the same prompt, length and seed (an empty seed
+    box matches any seed). Temperature, top-k and top-p may change along a walk."""
+    same = (state["prompt"], state["max_new_tokens"]) == (prompt, settings.max_new_tokens)
+    return same and (settings.seed is None or settings.seed == state["seed"])
 
 
 def write_csvs(steps: list, page: str) -> tuple[str | None, str | None]:
