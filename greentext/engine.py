@@ -139,8 +139,8 @@ class Engine:
         seed (a random one if none)."""
         limit = self.info.context - 1
         if settings.max_new_tokens > limit:
-            raise InvalidSetting("max_new_tokens", settings.max_new_tokens,
-                                 f"a whole number from 1 to {limit} for this model (context {self.info.context})")
+            raise InvalidSetting("max_new_tokens", settings.max_new_tokens, "allowed_context", hi=limit,
+                                 context=self.info.context)
         top_n = 0 if top_n is NO_RECORDS else check_top_n(top_n)
         return Request(self.prepare(prompt, settings.max_new_tokens), settings.with_seed(), top_n)
 

@@ -45,6 +45,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "head": ("Head", "Cabeça"),
     "show_attention": ("Show attention", "Mostrar atenção"),
     "model": ("Model", "Modelo"),
+    "present": ("Presentation mode", "Modo apresentação"),
+    "keys": ("Clicker keys: **→** / **PageDown** next step · **G** greedy step · **←** / **PageUp** undo · **R** reset",
+             "Teclas do passador: **→** / **PageDown** próximo passo · **G** passo guloso · **←** / **PageUp** desfazer · "
+             "**R** recomeçar"),
+    "explain": ("🔍 Explain this generation, step by step", "🔍 Explicar esta geração, passo a passo"),
+    "explain_first": ("Generate a story first: then it can be explained step by step.",
+                      "Gere uma história primeiro: depois ela pode ser explicada passo a passo."),
+    "stopped": ("⏹ stopped", "⏹ parado"),
     "big": ("Projector mode (large type)", "Modo projetor (letra grande)"),
     "examples": ("Examples", "Exemplos"),
     "head_view": ("Head view (bertviz)", "Visão por cabeça (bertviz)"),
@@ -95,6 +103,38 @@ WORDS: dict[str, tuple[str, str]] = {
     "rate_limited": ("Too many requests: at most {requests} every {seconds:g} s per client; try again in {wait} s.",
                      "Muitos pedidos: no máximo {requests} a cada {seconds:g} s por cliente; tente de novo em "
                      "{wait} s."),
+    # ---- bad input: "{name} must be {allowed} (got {got})" ----
+    "invalid": ("{name} must be {allowed} (got {got})", "{name} deve ser {allowed} (recebido: {got})"),
+    "param_temperature": ("temperature", "temperatura"),
+    "param_seed": ("seed", "semente"),
+    "param_max_new_tokens": ("max_new_tokens", "máximo de tokens novos"),
+    "param_steps": ("steps", "passos"),
+    "param_rank": ("rank", "posição do candidato"),
+    "param_layer": ("layer", "camada"),
+    "param_top_n": ("top_n", "candidatos mostrados"),
+    "allowed_int": ("a whole number from {lo} to {hi}", "um número inteiro de {lo} a {hi}"),
+    "allowed_temperature": ("0 (greedy) or a number from {lo} to {hi}", "0 (guloso) ou um número de {lo} a {hi}"),
+    "allowed_top_k": ("a whole number from 0 (off) to {hi}", "um número inteiro de 0 (desligado) a {hi}"),
+    "allowed_top_p": ("a number greater than 0 and at most 1 (1 = off)",
+                      "um número maior que 0 e no máximo 1 (1 = desligado)"),
+    "allowed_seed": ("empty (random) or a whole number from 0 to {hi}",
+                     "vazia (aleatória) ou um número inteiro de 0 a {hi}"),
+    "allowed_context": ("a whole number from 1 to {hi} for this model (context {context})",
+                        "um número inteiro de 1 a {hi} para este modelo (contexto de {context})"),
+    "allowed_text": ("text", "texto"),
+    "allowed_prompt_length": ("at most {n} characters (the model reads only the last ~1,000 tokens)",
+                              "no máximo {n} caracteres (o modelo lê só os últimos ~1.000 tokens)"),
+    "allowed_control": ("valid text without control characters (tabs and newlines are fine)",
+                        "texto válido sem caracteres de controle (tabulações e quebras de linha podem)"),
+    "allowed_pick": ("exactly one of token_id or rank", "exatamente um de token_id ou rank"),
+    "walk_finished_eos": ("The story is finished: the model wrote <|endoftext|> after {n} tokens. Undo or reset to "
+                          "go on.",
+                          "A história terminou: o modelo escreveu <|endoftext|> depois de {n} tokens. Desfaça ou "
+                          "recomece para continuar."),
+    "walk_finished_length": ("The story is finished: it reached its {n} new tokens (Max new tokens). Undo or reset "
+                             "to go on.",
+                             "A história terminou: chegou aos {n} tokens novos (Máximo de tokens novos). Desfaça ou "
+                             "recomece para continuar."),
     # ---- the step table (Probabilities tab) ----
     "col_p": ("p (T=1)", "p (T=1)"),
     "col_p_help": ("the model's own probability", "a probabilidade do próprio modelo"),
@@ -164,6 +204,30 @@ WORDS: dict[str, tuple[str, str]] = {
                   "Este navegador não consegue descompactar os dados (sem DecompressionStream)."),
     "no_libs": ("d3 or jQuery did not load.", "O d3 ou o jQuery não carregou."),
 }
+
+
+
+def _presets() -> dict[str, tuple[str, str]]:
+    """The preset buttons' labels, with their values ("Balanced · T 0.8 · top-k 50 · top-p 0.95")."""
+    from .settings import PRESETS
+
+    names = {"greedy": ("Greedy", "Guloso"), "balanced": ("Balanced", "Equilibrado"),
+             "creative": ("Creative", "Criativo"), "chaos": ("Chaos", "Caos")}
+    off = ("off", "desligado")
+    labels = {}
+    for key, (t, k, p) in PRESETS.items():
+        pair = []
+        for i, name in enumerate(names[key]):
+            num = (lambda x: f"{x:g}") if i == 0 else (lambda x: f"{x:g}".replace(".", ","))
+            parts = [f"{name} · T {num(t)}"]
+            if t:
+                parts += [f"top-k {k or off[i]}", f"top-p {num(p) if p < 1 else off[i]}"]
+            pair.append(" · ".join(parts))
+        labels[f"preset_{key}"] = tuple(pair)
+    return labels
+
+
+WORDS.update(_presets())
 
 TABLES: dict[str, dict[str, str]] = {lang: {key: pair[i] for key, pair in WORDS.items()}
                                      for i, lang in enumerate(LANGS)}

@@ -22,33 +22,45 @@ PROMPT_MAX_CHARS = 20_000  # far past GPT-2's 1024-token context; longer text is
 
 
 class InvalidSetting(ValueError):
-    """A parameter outside its allowed range; the message names the parameter, value and range."""
+    """A parameter outside its allowed range; the message names the parameter, value and range.
 
-    def __init__(self, name: str, value, allowed: str):
-        self.name, self.value, self.allowed = name, value, allowed
-        shown = repr(value) if not isinstance(value, str) or len(value) < 40 else repr(value[:40] + "…")
-        super().__init__(f"{name} must be {allowed} (got {shown})")
+    `allowed` is a key of i18n.WORDS filled with `values` (or plain English), so `message("pt")` says it in
+    Brazilian Portuguese; `str(err)` is English (the API's and Python's language).
+    """
+
+    def __init__(self, name: str, value, allowed: str, **values):
+        self.name, self.value, self.allowed, self.values = name, value, allowed, values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        from . import i18n
+
+        shown = repr(self.value) if not isinstance(self.value, str) or len(self.value) < 40 \
+            else repr(self.value[:40] + "…")
+        allowed = i18n.text(self.allowed, lang, **self.values) if self.allowed in i18n.WORDS else self.allowed
+        name = i18n.text(f"param_{self.name}", lang) if f"param_{self.name}" in i18n.WORDS else self.name
+        return i18n.text("invalid", lang, name=name, allowed=allowed, got=shown)
 
 
-def as_number(name: str, value, lo: float, hi: float, allowed: str) -> float:
-    """`value` as a finite float in [lo, hi], else InvalidSetting. Numeric strings ("0.8") are accepted."""
+def as_number(name: str, value, minimum: float, maximum: float, allowed: str, **values) -> float:
+    """`value` as a finite float in [minimum, maximum], else InvalidSetting. Numeric strings ("0.8") are accepted."""
     if isinstance(value, bool) or value is None:
-        raise InvalidSetting(name, value, allowed)
+        raise InvalidSetting(name, value, allowed, **values)
     try:
         number = float(value.strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
-        raise InvalidSetting(name, value, allowed) from None
-    if not math.isfinite(number) or not lo <= number <= hi:
-        raise InvalidSetting(name, value, allowed)
+        raise InvalidSetting(name, value, allowed, **values) from None
+    if not math.isfinite(number) or not minimum <= number <= maximum:
+        raise InvalidSetting(name, value, allowed, **values)
     return number
 
 
-def as_int(name: str, value, lo: int, hi: int, allowed: str | None = None) -> int:
-    """`value` as an int in [lo, hi]; whole floats (5.0, as sliders send) count, 5.5 does not."""
-    allowed = allowed or f"a whole number from {lo} to {hi}"
-    number = as_number(name, value, lo, hi, allowed)
+def as_int(name: str, value, minimum: int, maximum: int, allowed: str = "allowed_int", **values) -> int:
+    """`value` as an int in [minimum, maximum]; whole floats (5.0, as sliders send) count, 5.5 does not."""
+    values = values or dict(lo=minimum, hi=maximum)
+    number = as_number(name, value, minimum, maximum, allowed, **values)
     if number != int(number):
-        raise InvalidSetting(name, value, allowed)
+        raise InvalidSetting(name, value, allowed, **values)
     return int(number)
 
 
@@ -56,7 +68,7 @@ def as_seed(value) -> int | None:
     """A seed in [0, 2**32 - 1], or None (also for "" and blank text) meaning 'pick one at random'."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return as_int("seed", value, 0, SEED_MAX, f"empty (random) or a whole number from 0 to {SEED_MAX}")
+    return as_int("seed", value, 0, SEED_MAX, "allowed_seed", hi=SEED_MAX)
 
 
 def random_seed() -> int:
@@ -78,17 +90,15 @@ class SamplingSettings:
     seed: int | None = None
 
     def __post_init__(self):
-        t = as_number("temperature", self.temperature, 0.0, TEMPERATURE_MAX,
-                      f"0 (greedy) or a number from {TEMPERATURE_MIN_SAMPLING} to {TEMPERATURE_MAX:g}")
+        t_range = dict(lo=f"{TEMPERATURE_MIN_SAMPLING}", hi=f"{TEMPERATURE_MAX:g}")
+        t = as_number("temperature", self.temperature, 0.0, TEMPERATURE_MAX, "allowed_temperature", **t_range)
         if 0 < t < TEMPERATURE_MIN_SAMPLING:
-            raise InvalidSetting("temperature", self.temperature,
-                                 f"0 (greedy) or a number from {TEMPERATURE_MIN_SAMPLING} to {TEMPERATURE_MAX:g}")
+            raise InvalidSetting("temperature", self.temperature, "allowed_temperature", **t_range)
         object.__setattr__(self, "temperature", t)
-        object.__setattr__(self, "top_k", as_int("top_k", self.top_k, 0, TOP_K_MAX,
-                                                 f"a whole number from 0 (off) to {TOP_K_MAX}"))
-        top_p = as_number("top_p", self.top_p, 0.0, 1.0, "a number greater than 0 and at most 1 (1 = off)")
+        object.__setattr__(self, "top_k", as_int("top_k", self.top_k, 0, TOP_K_MAX, "allowed_top_k", hi=TOP_K_MAX))
+        top_p = as_number("top_p", self.top_p, 0.0, 1.0, "allowed_top_p")
         if top_p <= 0:
-            raise InvalidSetting("top_p", self.top_p, "a number greater than 0 and at most 1 (1 = off)")
+            raise InvalidSetting("top_p", self.top_p, "allowed_top_p")
         object.__setattr__(self, "top_p", top_p)
         object.__setattr__(self, "max_new_tokens", as_int("max_new_tokens", self.max_new_tokens, 1,
                                                           MAX_NEW_TOKENS_MAX))
@@ -103,6 +113,15 @@ class SamplingSettings:
         if self.seed is not None:
             return self
         return SamplingSettings(self.temperature, self.top_k, self.top_p, self.max_new_tokens, random_seed())
+
+
+# Presets a lesson can name: (temperature, top_k, top_p). Greedy ignores the filters.
+PRESETS: dict[str, tuple[float, int, float]] = {
+    "greedy": (0.0, 50, 0.95),
+    "balanced": (0.8, 50, 0.95),
+    "creative": (1.1, 0, 0.95),
+    "chaos": (1.8, 0, 1.0),
+}
 
 
 # Control characters a prompt may not hold: C0 (except tab, newline, carriage return), DEL and C1. They never
@@ -121,16 +140,14 @@ def check_prompt(prompt, name: str = "prompt") -> str:
     if prompt is None:
         prompt = ""
     if not isinstance(prompt, str):
-        raise InvalidSetting(name, prompt, "text")
+        raise InvalidSetting(name, prompt, "allowed_text")
     if len(prompt) > PROMPT_MAX_CHARS:
-        raise InvalidSetting(name, f"{len(prompt):,} characters",
-                             f"at most {PROMPT_MAX_CHARS:,} characters (the model reads only the last ~1,000 tokens)")
+        raise InvalidSetting(name, f"{len(prompt):,} characters", "allowed_prompt_length", n=f"{PROMPT_MAX_CHARS:,}")
     bad = _CONTROL.search(prompt)
     if bad:
         code = ord(bad.group())
         what = "lone surrogate" if 0xD800 <= code <= 0xDFFF else _CONTROL_NAMES.get(code, "a control character")
-        raise InvalidSetting(name, f"{what} (U+{code:04X}) at character {bad.start() + 1}",
-                             "valid text without control characters (tabs and newlines are fine)")
+        raise InvalidSetting(name, f"{what} (U+{code:04X}) at character {bad.start() + 1}", "allowed_control")
     return prompt
 
 

@@ -84,7 +84,7 @@ def step_html(step: Step, lang: str = "en") -> str:
     rows, previous = [], 0
     for c in step.candidates:
         if c.rank > previous + 1 and previous:  # the chosen token, ranked below the list
-            rows.append(f'<tr class="gap"><td class="num">⋮</td><td colspan="{len(cols) + 2}"></td></tr>')
+            rows.append(f'<tr class="gap"><td class="num">⋮</td><td colspan="{len(cols) + 3}"></td></tr>')
         previous = c.rank
         classes = ([] if c.kept else ["cut"]) + (["chosen"] if c.id == chosen_id else [])
         reason = f'★ {L("chosen")}' if c.id == chosen_id else (L(f"cut_{c.cut_by}") if c.cut_by else "")
@@ -92,11 +92,10 @@ def step_html(step: Step, lang: str = "en") -> str:
         for name, _, _ in cols:
             value = getattr(c, name)
             shown = pct(value) if value is not None else "–"
-            if name == "p_final":
-                bar = f'<span class="bar" style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%"></span>'
-                cells.append(f'<td class="num final">{bar}<span>{shown}</span></td>')
-            else:
-                cells.append(f'<td class="num">{shown}</td>')
+            cells.append(f'<td class="num{" final" if name == "p_final" else ""}">{shown}</td>')
+        # the bar of what the draw uses, in a column of its own (never over a number)
+        cells.append(f'<td class="barcell"><span class="bar" style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%">'
+                     '</span></td>')
         rows.append(f'<tr class="{" ".join(classes)}"><td class="num">{c.rank}</td>'
                     f'<td><code class="tok-text">{esc(c.token)}</code></td>{"".join(cells)}'
                     f'<td class="reason">{reason}</td></tr>')
@@ -118,8 +117,8 @@ def step_html(step: Step, lang: str = "en") -> str:
 <div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
 <span class="step-context">{esc(context)}</span> <span class="arrow">→ {L('next') if not step.chosen else ''}</span></div>
 {chosen_line}
-<div class="cands-scroll"><table class="cands"><thead><tr><th class="num">#</th><th>token</th>{head}<th></th></tr></thead>
+<div class="cands-scroll"><table class="cands"><thead><tr><th class="num">#</th><th>token</th>{head}<th class="barcell"></th><th></th></tr></thead>
 <tbody>{''.join(rows)}</tbody>
-<tfoot><tr class="rest"><td></td><td>{L('others')}</td>{rest_cells}<td></td></tr></tfoot></table></div>
+<tfoot><tr class="rest"><td></td><td>{L('others')}</td>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
 <div class="step-legend">{legend}</div>
 <div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {step.kept_count:,}</div>{masked_html}</div>"""

@@ -29,6 +29,18 @@ from .settings import InvalidSetting, SamplingSettings, as_int
 from .steps import Step
 
 
+class WalkFinished(InvalidSetting):
+    """A step asked of a walk that has ended (at <|endoftext|> or at max_new_tokens)."""
+
+    def __init__(self, n: int, reason: str):
+        super().__init__("step", n, "walk_finished_eos" if reason == "eos" else "walk_finished_length", n=n)
+
+    def message(self, lang: str = "en") -> str:
+        from . import i18n
+
+        return i18n.text(self.allowed, lang, **self.values)
+
+
 class Walk(Generation):
     """Look at the candidates, then sample, go greedy or pick one; undo replays the shorter history."""
 
@@ -104,7 +116,7 @@ class Walk(Generation):
         """Next token chosen by the presenter, by vocabulary id or by rank (1 = most likely)."""
         vocab = self.engine.info.vocab_size
         if (token_id is None) == (rank is None):
-            raise InvalidSetting("pick", {"token_id": token_id, "rank": rank}, "exactly one of token_id or rank")
+            raise InvalidSetting("pick", {"token_id": token_id, "rank": rank}, "allowed_pick")
         if rank is not None:
             rank = as_int("rank", rank, 1, vocab)
             token_id = int(torch.argsort(self._decoder.logits[0], descending=True, stable=True)[rank - 1])
@@ -132,8 +144,7 @@ class Walk(Generation):
 
     def _advance(self, how: str | None, token_id: int | None) -> Step:
         if self.finished:
-            raise InvalidSetting("step", len(self.ids), f"at most {self.settings.max_new_tokens} steps, ending at "
-                                 "<|endoftext|> (undo or reset to go on)")
+            raise WalkFinished(len(self.ids), self.finish_reason)
         token_id = self.next_token(self._decoder.logits, how, token_id)
         s = self.settings
         self.history.append((self.steps[-1].chosen.how, token_id, (s.temperature, s.top_k, s.top_p)))

@@ -18,7 +18,7 @@ def tab(engine):
 
 
 def test_the_stream_is_the_engines_generation(tab, engine):
-    *_, (html, plain, status) = tab.stream(">be me", 0.9, 40, 0.9, 12, 7)
+    *_, (html, plain, status, _) = tab.stream(">be me", 0.9, 40, 0.9, 12, 7)
     run = engine.generate(">be me", SamplingSettings(0.9, 40, 0.9, 12, 7))
     assert plain == ">be me" + run.text and "seed **7**" in status and f"{len(run.ids)} tokens" in status
     assert "tokens/s" in status and 'class="gt-gen"' in html
@@ -26,15 +26,15 @@ def test_the_stream_is_the_engines_generation(tab, engine):
 
 
 def test_notes_in_the_pages_language(tab):
-    *_, (html, plain, status) = tab.stream("", 0, 0, 1.0, 3, 1, request=PT)
+    *_, (html, plain, status, _) = tab.stream("", 0, 0, 1.0, 3, 1, request=PT)
     assert "O prompt está vazio" in html and status.startswith("semente **1**")
-    *_, (html, _, _) = tab.stream("", 0, 0, 1.0, 3, 1)
+    *_, (html, _, _, _) = tab.stream("", 0, 0, 1.0, 3, 1)
     assert "The prompt is empty" in html and "<|endoftext|>" in html.replace("&lt;", "<").replace("&gt;", ">")
 
 
 def test_time_limit_ends_a_long_request_with_a_note(engine):
     tab = GenerateTab(App(engine, time_limit=0))
-    *_, (html, _, _) = tab.stream(">be me", 0.8, 40, 0.9, 50, 1)
+    *_, (html, _, _, _) = tab.stream(">be me", 0.8, 40, 0.9, 50, 1)
     assert "Stopped at the time limit of 0 s per request." in html
 
 
@@ -50,6 +50,34 @@ def test_a_closed_stream_stops_its_generation(slow_engine):
 
 
 def test_masked_story_and_note(tab, swearing):
-    *_, (html, plain, _) = tab.stream(">be me", 0, 0, 1.0, 3, 1)
+    *_, (html, plain, _, _) = tab.stream(">be me", 0, 0, 1.0, 3, 1)
     assert "shit" not in html + plain and "████" in plain and "3 words masked — lecture-safe mode" in html
     assert list(tab.generate(">be me", 0, 0, 1.0, 3, 1))[-1] == " ████ ████ ████"
+
+
+def test_stop_leaves_a_trace_in_the_status(tab):
+    assert tab.stopped("seed **1** · 5 tokens", PT) == "seed **1** · 5 tokens · ⏹ parado"
+    assert tab.stopped("") == "⏹ stopped"
+
+
+def test_explain_replays_exactly_the_generated_text(tab):
+    """Explain fills the Probabilities tab with the run's prompt, settings and seed; its walk, stepped as
+    many times as the story has tokens, writes the same text."""
+    from greentext.ui.probabilities import ProbabilitiesTab
+
+    *_, (_, plain, _, replay) = tab.stream("the lecture\n>be me", 0.9, 40, 0.9, 16, None)
+    update, prompt, t, k, p, max_new, seed, steps, state = tab.explain(replay)
+    assert update["selected"] == "probabilities" and state is None and seed == str(replay["seed"])
+    probs = ProbabilitiesTab(tab.app)
+    form = (prompt, t, k, p, max_new, seed, 5)
+    state, *_ = probs.show(None, *form)
+    state, *_ = probs.run(state, *form, steps)
+    walk = probs.walks.take(state)
+    assert tab.app.display.story(walk.prompt, walk.text).story == plain
+
+
+def test_a_bad_setting_is_named_in_the_pages_language(tab):
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="temperatura deve ser 0 \\(guloso\\)"):
+        list(tab.stream(">be me", 7, 40, 0.9, 16, 1, request=PT))

@@ -15,6 +15,9 @@ from greentext.ui.probabilities import ProbabilitiesTab, write_csvs
 
 from conftest import EMOJI, HTML, MIXED, RTL
 
+from types import SimpleNamespace
+
+PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
 FORM = (">be me", 1.0, 0, 0.9, 20, 11, 5)  # prompt, temperature, top_k, top_p, max new tokens, seed, top_n
 
 
@@ -67,9 +70,12 @@ def test_a_move_past_the_end_is_a_warning_not_an_error(tab, monkeypatch):
     form = FORM[:4] + (1,) + FORM[5:]
     state, *_ = tab.sample(None, *form)
     state, *_ = tab.sample(state, *form)
-    assert len(state["history"]) == 1 and "at most 1 steps" in warnings[0]
+    assert len(state["history"]) == 1 and "reached its 1 new tokens (Max new tokens). Undo or reset" in warnings[0]
     with pytest.raises(gr.Error, match="top_n must be"):
         tab.sample(None, *FORM[:6], 0)
+    # Run N steps with 300: a warning in the page's language naming the range; the view stays (no error state)
+    state, table, *_ = tab.run(state, *form, 300, request=PT)
+    assert "passos deve ser um número inteiro de 1 a 256 (recebido: 300)" in warnings[-1] and table
 
 
 def test_user_text_is_always_escaped(tab):

@@ -75,8 +75,10 @@ def test_walk_refuses_past_the_end(engine):
     walk = engine.walk(PROMPT, SamplingSettings(temperature=1.0, max_new_tokens=2, seed=1))
     walk.run(5)
     assert len(walk.ids) == 2 and walk.finished
-    with pytest.raises(InvalidSetting, match="at most 2 steps"):
+    with pytest.raises(InvalidSetting, match="reached its 2 new tokens") as err:
         walk.sample()
+    assert err.value.message("pt").startswith("A história terminou: chegou aos 2 tokens novos")
+    assert "(got" not in str(err.value)  # a sentence, not "step must be … (got 2)"
     with pytest.raises(InvalidSetting, match="exactly one of token_id or rank"):
         engine.walk(PROMPT, SETTINGS[1]).pick()
     with pytest.raises(InvalidSetting, match="token_id must be a whole number from 0 to 50256"):
@@ -113,3 +115,21 @@ def test_retune_is_a_what_if_on_the_upcoming_step_and_replays_exactly(engine):
     assert walk.ids == clone.ids[:3] and walk.settings.temperature == 0.0
     with pytest.raises(InvalidSetting, match="temperature"):
         walk.retune(temperature=9)
+
+
+def test_messages_in_the_pages_language(engine):
+    """Every check names the parameter, the value and the range, in English or Brazilian Portuguese."""
+    with pytest.raises(InvalidSetting) as err:
+        SamplingSettings(temperature=5)
+    assert str(err.value) == "temperature must be 0 (greedy) or a number from 0.01 to 2 (got 5)"
+    assert err.value.message("pt") == "temperatura deve ser 0 (guloso) ou um número de 0.01 a 2 (recebido: 5)"
+    with pytest.raises(InvalidSetting) as err:
+        SamplingSettings(seed="abc")
+    assert err.value.message("pt").startswith("semente deve ser vazia (aleatória) ou um número inteiro de 0 a")
+    with pytest.raises(InvalidSetting) as err:
+        engine.walk(PROMPT, SETTINGS[1]).pick(rank=0)
+    assert err.value.message("pt") == "posição do candidato deve ser um número inteiro de 1 a 50257 (recebido: 0)"
+    eos = engine.walk(PROMPT, SamplingSettings(temperature=0, max_new_tokens=3))
+    eos.pick(token_id=engine.eos_id)
+    with pytest.raises(InvalidSetting, match=r"wrote <\|endoftext\|> after 1 tokens"):
+        eos.sample()

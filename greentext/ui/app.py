@@ -17,7 +17,7 @@ from ..batching import BatchWorker, Busy
 from ..display import Display
 from ..engine import Engine
 from ..limits import RateLimited, RateLimiter
-from ..settings import TEMPERATURE_MAX, TOP_K_MAX, InvalidSetting, SamplingSettings
+from ..settings import PRESETS, TEMPERATURE_MAX, TOP_K_MAX, InvalidSetting, SamplingSettings
 
 DEFAULT_PROMPT = "the lecture\n>be me"
 MODEL_GROUP = "model"  # one concurrency group: every event that runs the model shares its slots
@@ -93,13 +93,16 @@ class App:
         return self.display.safe_mode
 
     @contextmanager
-    def errors(self):
-        """Turn the core's errors into messages for the user (never a traceback); the server goes on."""
+    def errors(self, page: str = "en"):
+        """Turn the core's errors into messages for the user in the page's language (never a traceback);
+        the server goes on."""
         try:
             yield
         except gr.Error:
             raise
-        except (InvalidSetting, RateLimited) as err:
+        except InvalidSetting as err:
+            raise error(err.message(page)) from None
+        except RateLimited as err:
             raise error(err) from None
         except Busy:
             raise error(i18n.both("busy")) from None
@@ -109,9 +112,9 @@ class App:
             limits.free_memory()
             raise error(i18n.both("out_of_memory", device=self.engine.info.device)) from None
 
-    def settings(self, temperature, top_k, top_p, max_new_tokens, seed) -> SamplingSettings:
+    def settings(self, temperature, top_k, top_p, max_new_tokens, seed, page: str = "en") -> SamplingSettings:
         """The sampling settings from the form or the API, or a message naming the bad one."""
-        with self.errors():
+        with self.errors(page):
             return SamplingSettings(temperature, top_k, top_p, max_new_tokens, seed)
 
     def check_rate(self, request: gr.Request | None) -> None:
@@ -132,9 +135,15 @@ class App:
 
 
 def sampling_sliders(prefix: str) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
-    """Temperature, top-k and top-p in a row, as the Generate and Probabilities tabs show them."""
+    """Temperature, top-k and top-p in a row, as the Generate and Probabilities tabs show them, with the
+    presets a lesson can name (greedy, balanced, creative, chaos) setting all three in the browser."""
+    with gr.Row(elem_classes="presets"):
+        presets = {name: gr.Button(I18N(f"preset_{name}"), size="sm", elem_id=f"{prefix}-preset-{name}")
+                   for name in PRESETS}
     with gr.Row():
         t = gr.Slider(0, TEMPERATURE_MAX, value=0.8, step=0.05, label=I18N("temperature"), elem_id=f"{prefix}-temperature")
         k = gr.Slider(0, TOP_K_MAX, value=50, step=1, label=I18N("top_k"), elem_id=f"{prefix}-top-k")
         p = gr.Slider(0.05, 1.0, value=0.95, step=0.01, label=I18N("top_p"), elem_id=f"{prefix}-top-p")
+    for name, button in presets.items():
+        button.click(None, None, [t, k, p], js=f"() => {list(PRESETS[name])}")
     return t, k, p

@@ -32,14 +32,33 @@ class GenerateTab:
         self.app = app
 
     def stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, request: gr.Request = None):
-        """Stream (greentext HTML, plain text, status) as the story is written (masked in lecture-safe mode)."""
+        """Stream (greentext HTML, plain text, status, the run's replay data) as the story is written
+        (masked in lecture-safe mode)."""
         self.app.check_rate(request)
-        job = self._start(prompt, temperature, top_k, top_p, max_new_tokens, seed)
         page = lang(request)
-        with self.app.errors():
+        job = self._start(prompt, temperature, top_k, top_p, max_new_tokens, seed, page)
+        with self.app.errors(page):
             for _ in self._updates(job):
-                yield self.view(job, page)
-        yield self.view(job, page)
+                yield *self.view(job, page), None
+        s = job.settings
+        replay = {"prompt": prompt, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
+                  "max_new_tokens": s.max_new_tokens, "seed": s.seed, "tokens": len(job.ids)}
+        yield *self.view(job, page), replay
+
+    def stopped(self, status: str, request: gr.Request = None) -> str:
+        """Stop pressed: the status line says so (the story so far stays)."""
+        note = i18n.text("stopped", lang(request))
+        return f"{status} · {note}" if status else note
+
+    def explain(self, replay: dict | None, request: gr.Request = None) -> tuple:
+        """"Explain this generation": the Probabilities tab on the same prompt, settings and seed, its walk
+        reset, Steps set to the generation's length — Next (or Run N steps) makes exactly that text again."""
+        if not replay:
+            gr.Warning(i18n.text("explain_first", lang(request)))
+            return (gr.update(),) * 9
+        r = replay
+        return (gr.update(selected="probabilities"), r["prompt"], r["temperature"], r["top_k"], r["top_p"],
+                r["max_new_tokens"], str(r["seed"]), max(1, r["tokens"]), None)
 
     def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
                  max_new_tokens: int = 80, seed: int | None = None,
@@ -64,9 +83,9 @@ class GenerateTab:
                            device=info.device, dtype=info.dtype)
         return views.greentext_html(shown.prompt, shown.text, " ".join(n for n in notes if n)), shown.story, status
 
-    def _start(self, prompt, temperature, top_k, top_p, max_new_tokens, seed):
-        settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed)
-        with self.app.errors():
+    def _start(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, page: str = "en"):
+        settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed, page)
+        with self.app.errors(page):
             if self.app.worker is None:
                 return self.app.engine.start(prompt, settings, time_limit=self.app.time_limit)
             return self.app.worker.submit(prompt, settings)
@@ -90,22 +109,28 @@ class GenerateTab:
 
 
 def tab(handlers: GenerateTab):
-    """The tab's components and events; returns the Generate event, the plain text and the prompt
-    (the Attention tab follows them)."""
-    prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
-    gr.Examples(EXAMPLES, prompt, label=I18N("examples"))
-    temperature, top_k, top_p = sampling_sliders("g")
-    with gr.Row():
-        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
-        seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
-    with gr.Row():
-        go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
-        stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
-    story = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
-    status = gr.Markdown("", elem_id="g-status")
-    text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
+    """The tab's components and events: the controls on the left, the story on the right (in view after
+    Generate, on a projector too; a phone stacks them). Returns the Generate event, the plain text, the
+    prompt, the Explain button and the run's replay data (the Attention and Probabilities tabs follow them)."""
+    replay = gr.State(None)  # the last finished generation: prompt, settings, seed, length
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=340):
+            prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
+            gr.Examples(EXAMPLES, prompt, label=I18N("examples"))
+            temperature, top_k, top_p = sampling_sliders("g")
+            with gr.Row():
+                max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+                seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
+            with gr.Row():
+                go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
+                stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
+        with gr.Column(scale=1, min_width=340):
+            story = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
+            status = gr.Markdown("", elem_id="g-status")
+            explain = gr.Button(I18N("explain"), elem_id="g-explain")
+            text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
 
-    event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed], [story, text, status],
+    event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed], [story, text, status, replay],
                      api_visibility="private", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
-    stop.click(None, None, None, cancels=[event])
-    return event, text, prompt
+    stop.click(handlers.stopped, status, status, cancels=[event], api_visibility="private")
+    return event, text, prompt, explain, replay

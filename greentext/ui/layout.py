@@ -14,9 +14,10 @@ from .. import i18n, views
 from ..engine import Engine
 from ..loading import BUNDLED_MODEL
 from . import attention, generate, probabilities
-from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App
+from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, gpu
 
 BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
+KEYS_JS = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8").strip()
 
 
 def build_app(engine: Engine, **limits) -> gr.Blocks:
@@ -34,15 +35,21 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
         model_panel(engine)
         big.change(None, big, big, js=BIG_TYPE_JS)
 
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab(I18N("generate_tab"), id="generate"):
-                generated, story, prompt = generate.tab(gen)
+                generated, story, prompt, explain, replay = generate.tab(gen)
             with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
-                probabilities.tab(probs, demo, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
+                walk = probabilities.tab(probs, demo, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
             with gr.Tab(I18N("attention_tab"), id="attention"):
                 text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
         generated.then(att.from_generate, [story, prompt], [text, text_prompt], api_visibility="private")
+        # "Explain this generation": the Probabilities tab on the same prompt, settings and seed, from step 0.
+        explain.click(gen.explain, replay, [tabs] + [walk[k] for k in ("prompt", "temperature", "top_k", "top_p",
+                      "max_new_tokens", "seed", "steps", "state")], api_visibility="private").then(
+            gpu(probs.show), walk["form"], walk["view"], api_visibility="private", concurrency_id=MODEL_GROUP,
+            concurrency_limit=CONCURRENCY)
+        demo.load(None, js=KEYS_JS)  # the clicker's keys (Probabilities tab)
 
         gr.api(app.model_info, api_name="model_info")
         gr.api(gen.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)

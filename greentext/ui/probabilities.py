@@ -18,6 +18,9 @@ from ..settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSe
 from ..walk import Walk, Walks
 from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
 
+# Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
+PRESENT_JS = "(on) => { document.body.classList.toggle('present', on); return on; }"
+
 
 class ProbabilitiesTab:
     """The handlers: one per button (state and form in; new state and the view out), and the API."""
@@ -33,7 +36,7 @@ class ProbabilitiesTab:
         """Every step's candidates and probabilities for `steps` sampled tokens, plus the continuation.
         In lecture-safe mode listed words come masked in tokens and text; the numbers are unchanged."""
         self.app.check_rate(request)
-        with self.app.errors():
+        with self.app.errors(lang(request)):
             settings = SamplingSettings(temperature, top_k, top_p, as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX), seed)
             run = gpu(self.app.engine.generate)(prompt, settings, top_n=top_n, time_limit=self.app.time_limit)
         display = self.app.display
@@ -76,20 +79,20 @@ class ProbabilitiesTab:
     def run(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, steps,
             request: gr.Request = None):
         """Run N steps (rate limited, and ended early at the time limit)."""
-        self.app.check_rate(request)
+        self.app.check_rate(request)  # counted per click (a message past the limit), as every button that runs the model
         return self.act(lambda walk: walk.run(as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX), self.app.time_limit),
                         state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
 
     def act(self, move, state: dict | None, form: tuple, request: gr.Request | None) -> tuple:
         """Apply `move` (None: none) to the user's walk; a move that cannot be made is a warning."""
         page = lang(request)
-        with self.app.errors():
+        with self.app.errors(page):
             walk = self.walk(state, *form)
             try:
                 if move is not None:
                     move(walk)
-            except InvalidSetting as err:
-                gr.Warning(html.escape(str(err), quote=False))
+            except InvalidSetting as err:  # e.g. past the end, or 300 steps: the view stays, a message says why
+                gr.Warning(html.escape(err.message(page), quote=False))
             state = self.walks.put(walk)
             return (state, *self.view(walk, page), *write_csvs(self.app.display.steps(walk.steps), page))
 
@@ -144,35 +147,41 @@ def write_csvs(steps: list, page: str) -> tuple[str | None, str | None]:
     return full, slides
 
 
-def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> None:
-    """The tab's components and events: every button goes to the handler of the same name."""
+def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> dict[str, gr.components.Component]:
+    """The tab's components and events: every button goes to the handler of the same name. Returns the
+    form's components by name (the Generate tab's "explain" fills them)."""
     state = gr.State(None)  # the user's walk as plain data (Walk.state())
-    prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
-    temperature, top_k, top_p = sampling_sliders("p")
-    with gr.Row():
-        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
-        seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
-        top_n = gr.Slider(1, TOP_N_MAX, value=10, step=1, label=I18N("top_n"))
-        steps = gr.Number(10, label=I18N("steps"), minimum=1, maximum=MAX_NEW_TOKENS_MAX, precision=0)
-    tokens = gr.HTML(first_tokens, label=I18N("tokenization"), elem_id="p-tokens")
-    with gr.Row():
-        sample = gr.Button(I18N("sample_step"), variant="primary", elem_id="p-sample")
-        greedy = gr.Button(I18N("greedy_step"), elem_id="p-greedy")
-        run = gr.Button(I18N("run_steps"), elem_id="p-run")
-        undo = gr.Button(I18N("undo"), elem_id="p-undo")
-        reset = gr.Button(I18N("reset"), variant="stop", elem_id="p-reset")
-    with gr.Row():
-        rank = gr.Number(1, label=I18N("pick_rank"), minimum=1, maximum=TOP_N_MAX, precision=0)
-        pick = gr.Button(I18N("pick"), elem_id="p-pick")
+    with gr.Row(elem_id="p-present-bar"):
+        present = gr.Checkbox(label=I18N("present"), value=False, elem_id="p-present", scale=0, min_width=220)
+        gr.Markdown(I18N("keys"), elem_id="p-keys")
+    with gr.Column(elem_classes="p-controls"):
+        prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
+        temperature, top_k, top_p = sampling_sliders("p")
+        with gr.Row():
+            max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"), elem_id="p-max-new")
+            seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
+            top_n = gr.Slider(1, TOP_N_MAX, value=10, step=1, label=I18N("top_n"), elem_id="p-top-n")
+            steps = gr.Number(10, label=I18N("steps"), precision=0,  # no min/max: our check says it, in pt too
+                              elem_id="p-steps")
+        tokens = gr.HTML(first_tokens, label=I18N("tokenization"), elem_id="p-tokens")
+        with gr.Row():
+            sample = gr.Button(I18N("sample_step"), variant="primary", elem_id="p-sample")
+            greedy = gr.Button(I18N("greedy_step"), elem_id="p-greedy")
+            run = gr.Button(I18N("run_steps"), elem_id="p-run")
+            undo = gr.Button(I18N("undo"), elem_id="p-undo")
+            reset = gr.Button(I18N("reset"), variant="stop", elem_id="p-reset")
+        with gr.Row():
+            rank = gr.Number(1, label=I18N("pick_rank"), precision=0, elem_id="p-rank")
+            pick = gr.Button(I18N("pick"), elem_id="p-pick")
     status = gr.Markdown("", elem_id="p-status")
-    with gr.Row():
+    with gr.Row(elem_id="p-slide"):
         with gr.Column(scale=3):
             table = gr.HTML("", elem_id="p-table")
         with gr.Column(scale=2):
             story = gr.HTML("", elem_id="p-story")
-            plot = gr.Plot(elem_id="p-plot")
+            plot = gr.Plot(elem_id="p-plot", show_label=False)
     last = gr.HTML("", elem_id="p-last")
-    with gr.Row():
+    with gr.Row(elem_classes="p-controls"):
         csv = gr.DownloadButton(I18N("csv"), elem_id="p-csv")
         slides = gr.DownloadButton(I18N("slides"), elem_id="p-slides")
 
@@ -186,4 +195,10 @@ def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> None:
     reset.click(gpu(handlers.reset), form, view, **common)
     pick.click(gpu(handlers.pick), form + [rank], view, **common)
     demo.load(gpu(handlers.show), form, view, **common)
+    # What-if: moving T, top-k or top-p (or a preset) redraws the upcoming step at once, nothing sampled.
+    for slider in (temperature, top_k, top_p):
+        slider.change(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
+    present.change(None, present, present, js=PRESENT_JS)
+    return {"state": state, "prompt": prompt, "temperature": temperature, "top_k": top_k, "top_p": top_p,
+            "max_new_tokens": max_new, "seed": seed, "steps": steps, "view": view, "form": form}
