@@ -28,9 +28,11 @@ def step_figure(step: Step, lang: str = "en", top: int = 15) -> go.Figure:
                 hovertemplate="%{x}<br>p (T=1) = %{y:.2%}<extra></extra>")
     fig.add_bar(x=labels, y=[c.p_final for c in cands], name=text("col_final", lang),
                 marker_color=colors, hovertemplate="%{x}<br>%{y:.2%}<extra></extra>")
-    fig.update_layout(barmode="group", height=360, margin=dict(l=40, r=10, t=40, b=90),
-                      title=text("step_title", lang, n=step.index + 1), yaxis_tickformat=".0%",
-                      font=dict(size=16), legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
+    # The title on its own line, the legend under it (never over it, however narrow the column).
+    fig.update_layout(barmode="group", height=380, margin=dict(l=40, r=10, t=78, b=90),
+                      title=dict(text=text("step_title", lang, n=step.index + 1), y=0.98, yanchor="top", x=0.02),
+                      yaxis_tickformat=".0%", font=dict(size=16),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
                       plot_bgcolor="white")
     fig.update_xaxes(tickangle=-45)
     return fig

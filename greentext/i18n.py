@@ -49,7 +49,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "keys": ("Clicker keys: **→** / **PageDown** next step · **G** greedy step · **←** / **PageUp** undo · **R** reset",
              "Teclas do passador: **→** / **PageDown** próximo passo · **G** passo guloso · **←** / **PageUp** desfazer · "
              "**R** recomeçar"),
-    "explain": ("🔍 Explain this generation, step by step", "🔍 Explicar esta geração, passo a passo"),
+    "explain": ("Explain this generation, step by step →", "Explicar esta geração, passo a passo →"),
     "explain_first": ("Generate a story first: then it can be explained step by step.",
                       "Gere uma história primeiro: depois ela pode ser explicada passo a passo."),
     "stopped": ("⏹ stopped", "⏹ parado"),

@@ -92,7 +92,7 @@ def step_html(step: Step, lang: str = "en") -> str:
         for name, _, _ in cols:
             value = getattr(c, name)
             shown = pct(value) if value is not None else "–"
-            cells.append(f'<td class="num{" final" if name == "p_final" else ""}">{shown}</td>')
+            cells.append(f'<td class="num col-{name}{" final" if name == "p_final" else ""}">{shown}</td>')
         # the bar of what the draw uses, in a column of its own (never over a number)
         cells.append(f'<td class="barcell"><span class="bar" style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%">'
                      '</span></td>')
@@ -101,9 +101,10 @@ def step_html(step: Step, lang: str = "en") -> str:
                     f'<td class="reason">{reason}</td></tr>')
     rest = {"p_raw": step.p_other, "p_temperature": step.p_other_temperature, "p_top_k": step.p_other_top_k,
             "p_final": step.p_other_final}
-    rest_cells = "".join(f'<td class="num">{pct(rest[name]) if name in rest else ""}</td>' for name, _, _ in cols)
-    head = "".join(f'<th class="num" title="{L(help_key, **values)}">{L(key, **values)}</th>'
-                   for _, key, help_key in cols)
+    rest_cells = "".join(f'<td class="num col-{name}">{pct(rest[name]) if name in rest else ""}</td>'
+                         for name, _, _ in cols)
+    head = "".join(f'<th class="num col-{name}" title="{L(help_key, **values)}">{L(key, **values)}</th>'
+                   for name, key, help_key in cols)
     legend = " · ".join(f"<span class=\"col-name\">{L(key, **values)}</span>: {L(help_key, **values)}" for _, key, help_key in cols)
     chosen_line = ""
     if step.chosen:
@@ -119,6 +120,6 @@ def step_html(step: Step, lang: str = "en") -> str:
 {chosen_line}
 <div class="cands-scroll"><table class="cands"><thead><tr><th class="num">#</th><th>token</th>{head}<th class="barcell"></th><th></th></tr></thead>
 <tbody>{''.join(rows)}</tbody>
-<tfoot><tr class="rest"><td></td><td>{L('others')}</td>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
+<tfoot><tr class="rest"><td colspan="2" class="rest-label">{L('others')}</td>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
 <div class="step-legend">{legend}</div>
 <div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {step.kept_count:,}</div>{masked_html}</div>"""

@@ -28,11 +28,12 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
     with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
         demo.greentext = app  # the handlers' state, for tests and tools
         demo.tabs = {"generate": gen, "probabilities": probs, "attention": att}
-        with gr.Row():
+        with gr.Row(elem_classes="gt-chrome"):  # the page's chrome folds away in presentation mode
             gr.Markdown("# GPT-2 Greentext Lab")
             big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
         gr.Markdown(I18N("safe_on" if app.safe_mode else "safe_off"), elem_id="safe-mode")
-        model_panel(engine)
+        with gr.Column(elem_classes="gt-chrome"):
+            model_panel(engine)
         big.change(None, big, big, js=BIG_TYPE_JS)
 
         with gr.Tabs() as tabs:
