@@ -90,13 +90,13 @@ class GenerateTab:
 
 
 def tab(handlers: GenerateTab):
-    """The tab's components and events; returns the Generate event, the plain text and the prompt
-    (the Attention tab follows them)."""
+    """The tab's components and events; returns the Generate event, the plain text (the Attention tab
+    follows them) and the form: prompt, temperature, top_k, top_p, max_new_tokens, seed (a link fills it)."""
     prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
     gr.Examples(EXAMPLES, prompt, label=I18N("examples"))
     temperature, top_k, top_p = sampling_sliders("g")
     with gr.Row():
-        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"), elem_id="g-max-new")
         seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
     with gr.Row():
         go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
@@ -108,4 +108,4 @@ def tab(handlers: GenerateTab):
     event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed], [story, text, status],
                      api_visibility="private", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
     stop.click(None, None, None, cancels=[event])
-    return event, text, prompt
+    return event, text, [prompt, temperature, top_k, top_p, max_new, seed]

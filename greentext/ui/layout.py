@@ -13,7 +13,7 @@ import gradio as gr
 from .. import i18n, views
 from ..engine import Engine
 from ..loading import BUNDLED_MODEL
-from . import attention, generate, probabilities
+from . import attention, generate, probabilities, share
 from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App
 
 BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
@@ -25,24 +25,30 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
     app = App.from_env(engine, **limits)
     gen, probs, att = generate.GenerateTab(app), probabilities.ProbabilitiesTab(app), attention.AttentionTab(app)
     with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
+        sharer = share.SharePanel(app, demo)
         demo.greentext = app  # the handlers' state, for tests and tools
         demo.tabs = {"generate": gen, "probabilities": probs, "attention": att}
         with gr.Row():
             gr.Markdown("# GPT-2 Greentext Lab")
+            share_button = share.button()
             big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
+        shared = share.panel()
         gr.Markdown(I18N("safe_on" if app.safe_mode else "safe_off"), elem_id="safe-mode")
         model_panel(engine)
         big.change(None, big, big, js=BIG_TYPE_JS)
 
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab(I18N("generate_tab"), id="generate"):
-                generated, story, prompt = generate.tab(gen)
+                generated, story, generate_form = generate.tab(gen)
             with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
-                probabilities.tab(probs, demo, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
+                first_tokens = views.tokens_html(engine.tokenize(DEFAULT_PROMPT))
+                probabilities_form, show_step = probabilities.tab(probs, first_tokens)
             with gr.Tab(I18N("attention_tab"), id="attention"):
                 text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
-        generated.then(att.from_generate, [story, prompt], [text, text_prompt], api_visibility="private")
+        generated.then(att.from_generate, [story, generate_form[0]], [text, text_prompt], api_visibility="private")
+        # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
+        show_step(share.events(sharer, demo, share_button, shared, tabs, generate_form, probabilities_form, text))
 
         gr.api(app.model_info, api_name="model_info")
         gr.api(gen.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)

@@ -142,13 +142,15 @@ def write_csvs(steps: list, page: str) -> tuple[str | None, str | None]:
     return full, slides
 
 
-def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> None:
-    """The tab's components and events: every button goes to the handler of the same name."""
+def tab(handlers: ProbabilitiesTab, first_tokens: str):
+    """The tab's components and events: every button goes to the handler of the same name. Returns the form
+    (prompt, temperature, top_k, top_p, max_new_tokens, seed: a link fills it) and `show_after(event)`, which
+    shows the upcoming step once `event` (the page's load, which fills the form) is done."""
     state = gr.State(None)  # the user's walk as plain data (Walk.state())
     prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
     temperature, top_k, top_p = sampling_sliders("p")
     with gr.Row():
-        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"), elem_id="p-max-new")
         seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
         top_n = gr.Slider(1, TOP_N_MAX, value=10, step=1, label=I18N("top_n"))
         steps = gr.Number(10, label=I18N("steps"), minimum=1, maximum=MAX_NEW_TOKENS_MAX, precision=0)
@@ -183,5 +185,9 @@ def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> None:
     undo.click(gpu(handlers.undo), form, view, **common)
     reset.click(gpu(handlers.reset), form, view, **common)
     pick.click(gpu(handlers.pick), form + [rank], view, **common)
-    demo.load(gpu(handlers.show), form, view, **common)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
+
+    def show_after(event) -> None:
+        event.then(gpu(handlers.show), form, view, **common)
+
+    return [prompt, temperature, top_k, top_p, max_new, seed], show_after
