@@ -113,6 +113,45 @@ WORDS: dict[str, tuple[str, str]] = {
     "param_layer": ("layer", "camada"),
     "param_top_n": ("top_n", "candidatos mostrados"),
     "allowed_int": ("a whole number from {lo} to {hi}", "um número inteiro de {lo} a {hi}"),
+    # ---- the audience link (Share panel) and links that open the app ----
+    "share": ("Share", "Compartilhar"),
+    "share_close": ("Close", "Fechar"),
+    "share_link": ("Link for the audience (copy)", "Link para o público (copiar)"),
+    "share_help": ("Scan the code or open the link: the app opens with this prompt, these settings, the seed and "
+                   "the {tab} tab.",
+                   "Aponte a câmera para o código ou abra o link: o app abre com este prompt, estas configurações, "
+                   "a semente e a aba {tab}."),
+    "share_qr_alt": ("QR code of the link to this app", "Código QR do link para este app"),
+    "share_local_only": ("The audience cannot open this link: the server listens on this computer only. Restart "
+                         "with `--host 0.0.0.0` (same network) or `--share` (a public link).",
+                         "O público não consegue abrir este link: o servidor só atende neste computador. Reinicie "
+                         "com `--host 0.0.0.0` (mesma rede) ou `--share` (um link público)."),
+    "share_no_lan": ("This computer's network address was not found (no network?), so this link works on this "
+                     "computer only. Connect to the network, or restart with `--share` (a public link).",
+                     "O endereço deste computador na rede não foi encontrado (sem rede?), então este link só "
+                     "funciona neste computador. Conecte-se à rede, ou reinicie com `--share` (um link público)."),
+    "share_lan": ("A local network address: phones must be on the same network (Wi-Fi) as this computer.",
+                  "Um endereço da rede local: os celulares precisam estar na mesma rede (Wi-Fi) deste computador."),
+    "share_dense": ("The long prompt makes a dense code ({n} × {n} squares): from the back of the room a shorter "
+                    "prompt scans more easily.",
+                    "O prompt longo gera um código denso ({n} × {n} quadrados): do fundo da sala, um prompt mais "
+                    "curto é lido com mais facilidade."),
+    "share_too_long": ("The link has {n} characters, more than a QR code holds (about 2,900): copy the link, or "
+                       "shorten the prompt.",
+                       "O link tem {n} caracteres, mais do que cabe num código QR (cerca de 2.900): copie o link, ou "
+                       "encurte o prompt."),
+    "link_title": ("This link", "Este link"),
+    "link_refused": ("The link's {name}={value} was not used: {name} must be {allowed}. The default is kept.",
+                     "O {name}={value} do link não foi usado: {name} deve ser {allowed}. O valor padrão foi "
+                     "mantido."),
+    "link_prompt_refused": ("The link's prompt was not used: it has a control character ({code}) at character {at}; "
+                            "a prompt must be {allowed}. The default is kept.",
+                            "O prompt do link não foi usado: ele tem um caractere de controle ({code}) na posição "
+                            "{at}; um prompt deve ser {allowed}. O valor padrão foi mantido."),
+    "link_prompt_cut": ("The link's prompt has {n} characters: only its first {max} are used (the app's limit).",
+                        "O prompt do link tem {n} caracteres: só os primeiros {max} são usados (o limite do app)."),
+    "allowed_prompt": ("text without control characters (tabs and newlines are fine)",
+                       "texto sem caracteres de controle (tabulações e quebras de linha podem)"),
     "allowed_temperature": ("0 (greedy) or a number from {lo} to {hi}", "0 (guloso) ou um número de {lo} a {hi}"),
     "allowed_top_k": ("a whole number from 0 (off) to {hi}", "um número inteiro de 0 (desligado) a {hi}"),
     "allowed_top_p": ("a number greater than 0 and at most 1 (1 = off)",
@@ -135,6 +174,12 @@ WORDS: dict[str, tuple[str, str]] = {
                              "to go on.",
                              "A história terminou: chegou aos {n} tokens novos (Máximo de tokens novos). Desfaça ou "
                              "recomece para continuar."),
+    "allowed_top_p_slider": ("a number from {lo} to {hi} (this page's slider)",
+                             "um número de {lo} a {hi} (o controle desta página)"),
+    "allowed_max_new_tokens": ("a whole number from 1 to {hi}", "um número inteiro de 1 a {hi}"),
+    "allowed_seed": ("empty (random) or a whole number from 0 to {hi}",
+                     "vazia (aleatória) ou um número inteiro de 0 a {hi}"),
+    "allowed_tab": ("{tabs} or {last}", "{tabs} ou {last}"),
     # ---- the step table (Probabilities tab) ----
     "col_p": ("p (T=1)", "p (T=1)"),
     "col_p_help": ("the model's own probability", "a probabilidade do próprio modelo"),

@@ -70,8 +70,9 @@ def browser():
         browser.close()
 
 
-def open_app(browser, url: str, locale: str = "en-US"):
-    """A fresh context (own language, own session) on the app, with everything non-local aborted."""
+def open_app(browser, url: str, locale: str = "en-US", ready: str = "#g-generate"):
+    """A fresh context (own language, own session) on the app, with everything non-local aborted; returns
+    once `ready` is visible (a link that opens another tab: that tab's element)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
     context.set_default_timeout(SLOW)
     context.set_default_navigation_timeout(SLOW)
@@ -85,7 +86,7 @@ def open_app(browser, url: str, locale: str = "en-US"):
     context.route("**/*", only_local)
     page = context.new_page()
     page.goto(url)
-    expect(page.locator("#g-generate")).to_be_visible(timeout=SLOW)
+    expect(page.locator(ready)).to_be_visible(timeout=SLOW)
     return context, page
 
 

@@ -134,9 +134,10 @@ class App:
         return {**self.engine.info.as_dict(), "safe_mode": self.safe_mode}
 
 
-def sampling_sliders(prefix: str) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
+def sampling_sliders(prefix: str, presets_then=None) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
     """Temperature, top-k and top-p in a row, as the Generate and Probabilities tabs show them, with the
-    presets a lesson can name (greedy, balanced, creative, chaos) setting all three in the browser."""
+    presets a lesson can name (greedy, balanced, creative, chaos) setting all three in the browser;
+    `presets_then(event)` (if given) chains what follows a preset's click."""
     with gr.Row(elem_classes="presets"):
         presets = {name: gr.Button(I18N(f"preset_{name}"), size="sm", elem_id=f"{prefix}-preset-{name}")
                    for name in PRESETS}
@@ -145,5 +146,7 @@ def sampling_sliders(prefix: str) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
         k = gr.Slider(0, TOP_K_MAX, value=50, step=1, label=I18N("top_k"), elem_id=f"{prefix}-top-k")
         p = gr.Slider(0.05, 1.0, value=0.95, step=0.01, label=I18N("top_p"), elem_id=f"{prefix}-top-p")
     for name, button in presets.items():
-        button.click(None, None, [t, k, p], js=f"() => {list(PRESETS[name])}")
+        event = button.click(None, None, [t, k, p], js=f"() => {list(PRESETS[name])}")
+        if presets_then is not None:
+            presets_then(event)
     return t, k, p

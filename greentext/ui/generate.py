@@ -110,8 +110,9 @@ class GenerateTab:
 
 def tab(handlers: GenerateTab):
     """The tab's components and events: the controls on the left, the story on the right (in view after
-    Generate, on a projector too; a phone stacks them). Returns the Generate event, the plain text, the
-    prompt, the Explain button and the run's replay data (the Attention and Probabilities tabs follow them)."""
+    Generate, on a projector too; a phone stacks them). Returns the Generate event, the plain text, the form
+    (prompt, temperature, top_k, top_p, max_new_tokens, seed: a link fills it), the Explain button and the
+    run's replay data (the Attention and Probabilities tabs follow them)."""
     replay = gr.State(None)  # the last finished generation: prompt, settings, seed, length
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=340):
@@ -119,7 +120,8 @@ def tab(handlers: GenerateTab):
             gr.Examples(EXAMPLES, prompt, label=I18N("examples"))
             temperature, top_k, top_p = sampling_sliders("g")
             with gr.Row():
-                max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"))
+                max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"),
+                                    elem_id="g-max-new")
                 seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
             with gr.Row():
                 go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
@@ -133,4 +135,4 @@ def tab(handlers: GenerateTab):
     event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed], [story, text, status, replay],
                      api_visibility="private", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
     stop.click(handlers.stopped, status, status, cancels=[event], api_visibility="private")
-    return event, text, prompt, explain, replay
+    return event, text, [prompt, temperature, top_k, top_p, max_new, seed], explain, replay

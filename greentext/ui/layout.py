@@ -13,7 +13,7 @@ import gradio as gr
 from .. import i18n, views
 from ..engine import Engine
 from ..loading import BUNDLED_MODEL
-from . import attention, generate, probabilities
+from . import attention, generate, probabilities, share
 from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, gpu
 
 BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
@@ -26,11 +26,14 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
     app = App.from_env(engine, **limits)
     gen, probs, att = generate.GenerateTab(app), probabilities.ProbabilitiesTab(app), attention.AttentionTab(app)
     with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
+        sharer = share.SharePanel(app, demo)
         demo.greentext = app  # the handlers' state, for tests and tools
         demo.tabs = {"generate": gen, "probabilities": probs, "attention": att}
         with gr.Row(elem_classes="gt-chrome"):  # the page's chrome folds away in presentation mode
             gr.Markdown("# GPT-2 Greentext Lab")
+            share_button = share.button()
             big = gr.Checkbox(label=I18N("big"), value=False, elem_id="big-type")
+        shared = share.panel()
         gr.Markdown(I18N("safe_on" if app.safe_mode else "safe_off"), elem_id="safe-mode")
         with gr.Column(elem_classes="gt-chrome"):
             model_panel(engine)
@@ -38,13 +41,15 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
 
         with gr.Tabs() as tabs:
             with gr.Tab(I18N("generate_tab"), id="generate"):
-                generated, story, prompt, explain, replay = generate.tab(gen)
+                generated, story, generate_form, explain, replay = generate.tab(gen)
             with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
-                walk = probabilities.tab(probs, demo, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
+                walk, show_step = probabilities.tab(probs, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
             with gr.Tab(I18N("attention_tab"), id="attention"):
                 text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
-        generated.then(att.from_generate, [story, prompt], [text, text_prompt], api_visibility="private")
+        generated.then(att.from_generate, [story, generate_form[0]], [text, text_prompt], api_visibility="private")
+        # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
+        show_step(share.events(sharer, demo, share_button, shared, tabs, generate_form, walk["fields"], text))
         # "Explain this generation": the Probabilities tab on the same prompt, settings and seed, from step 0.
         explain.click(gen.explain, replay, [tabs] + [walk[k] for k in ("prompt", "temperature", "top_k", "top_p",
                       "max_new_tokens", "seed", "steps", "state")], api_visibility="private").then(

@@ -147,16 +147,19 @@ def write_csvs(steps: list, page: str) -> tuple[str | None, str | None]:
     return full, slides
 
 
-def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> dict[str, gr.components.Component]:
+def tab(handlers: ProbabilitiesTab, first_tokens: str):
     """The tab's components and events: every button goes to the handler of the same name. Returns the
-    form's components by name (the Generate tab's "explain" fills them)."""
+    components by name (the Generate tab's "explain" fills the form; "fields" is the form a link fills) and
+    `show_after(event)`, which shows the upcoming step once `event` (the page's load, which fills the form)
+    is done."""
     state = gr.State(None)  # the user's walk as plain data (Walk.state())
     with gr.Row(elem_id="p-present-bar"):
         present = gr.Checkbox(label=I18N("present"), value=False, elem_id="p-present", scale=0, min_width=220)
         gr.Markdown(I18N("keys"), elem_id="p-keys")
     with gr.Column(elem_classes="p-controls"):
         prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
-        temperature, top_k, top_p = sampling_sliders("p")
+        presets = []
+        temperature, top_k, top_p = sampling_sliders("p", presets.append)
         with gr.Row():
             max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"), elem_id="p-max-new")
             seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
@@ -194,11 +197,20 @@ def tab(handlers: ProbabilitiesTab, demo: gr.Blocks, first_tokens: str) -> dict[
     undo.click(gpu(handlers.undo), form, view, **common)
     reset.click(gpu(handlers.reset), form, view, **common)
     pick.click(gpu(handlers.pick), form + [rank], view, **common)
-    demo.load(gpu(handlers.show), form, view, **common)
     # What-if: moving T, top-k or top-p (or a preset) redraws the upcoming step at once, nothing sampled.
+    # `input`/`release` are the user's moves only: a link filling the form must not start a walk of its own.
     for slider in (temperature, top_k, top_p):
-        slider.change(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
+        slider.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
+        slider.release(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
+    for event in presets:
+        event.then(gpu(handlers.show), form, view, **common)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
     present.change(None, present, present, js=PRESENT_JS)
+
+    def show_after(event) -> None:
+        event.then(gpu(handlers.show), form, view, **common)
+
+    fields = [prompt, temperature, top_k, top_p, max_new, seed]
     return {"state": state, "prompt": prompt, "temperature": temperature, "top_k": top_k, "top_p": top_p,
-            "max_new_tokens": max_new, "seed": seed, "steps": steps, "view": view, "form": form}
+            "max_new_tokens": max_new, "seed": seed, "steps": steps, "view": view, "form": form,
+            "fields": fields}, show_after

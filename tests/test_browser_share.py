@@ -1,0 +1,81 @@
+"""The audience link in a real browser: a deep link restores the form and the tab; Share's QR code decodes
+to exactly the link shown; a bad parameter is a clear message in the page's language."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import pytest
+from pages import SLOW, expect, field, open_app, shot, wait_idle
+
+from greentext import share
+
+zxingcpp = pytest.importorskip("zxingcpp")
+Image = pytest.importorskip("PIL.Image")
+
+LINKED = {"prompt": "the projector\n>be me", "temperature": "0.7", "top_k": "40", "top_p": "0.9",
+          "max_new_tokens": "60", "seed": "7", "tab": "probabilities"}
+
+
+def decode_qr(page) -> list[str]:
+    """The texts of the QR codes in the Share panel's image, as a phone camera would read them."""
+    png = page.locator("#share-qr img").screenshot()
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def test_a_deep_link_restores_the_form_and_share_gives_its_qr_code(browser, app_url):
+    context, page = open_app(browser, f"{app_url}?{urlencode(LINKED)}", ready="#p-sample")
+    try:
+        expect(page.get_by_role("tab", name="Probabilities")).to_have_attribute("aria-selected", "true")
+        for tab in ("p", "g"):  # both tabs take the link's prompt and settings
+            expect(field(page, f"{tab}-prompt")).to_have_value(LINKED["prompt"])
+            for name, elem in [("temperature", "temperature"), ("top_k", "top-k"), ("top_p", "top-p"),
+                               ("max_new_tokens", "max-new"), ("seed", "seed")]:
+                expect(field(page, f"{tab}-{elem}")).to_have_value(LINKED[name])
+        # the Probabilities tab's first step is the linked prompt's, with the linked seed
+        expect(page.locator("#p-table .step-context")).to_contain_text("the projector", timeout=SLOW)
+        expect(page.locator("#p-status")).to_contain_text("seed 7 · 0/60 tokens")
+        wait_idle(page)
+
+        field(page, "p-seed").fill("8")  # the link follows the form as it is now
+        page.locator("#share").click()
+        link_box = page.locator("#share-link textarea")
+        expect(page.locator("#share-qr img")).to_be_visible(timeout=SLOW)
+        expect(link_box).not_to_have_value("")
+        link = link_box.input_value()
+        assert share.query_of(link) == {**LINKED, "seed": "8"}
+        assert link.startswith(app_url)  # listening on 127.0.0.1: the link is this computer's, with the reason
+        expect(page.locator("#share-notes")).to_contain_text("the server listens on this computer only")
+        assert decode_qr(page) == [link]
+        box = page.locator("#share-qr img").bounding_box()
+        assert box["width"] >= 320 and box["width"] == pytest.approx(box["height"], abs=1)
+        shot(page, "share.png")
+        page.locator("#share-close").click()
+        expect(page.locator("#share-panel")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_a_bad_parameter_is_a_clear_message_in_portuguese(browser, app_url):
+    query = urlencode({"prompt": "olá\n>be me", "top_k": "999", "tab": "attention"})
+    context, page = open_app(browser, f"{app_url}?{query}", locale="pt-BR", ready="#a-show")
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        toast = page.locator(".toast-body")
+        expect(toast).to_contain_text("O top_k=999 do link não foi usado: top_k deve ser um número inteiro de 0 "
+                                      "(desligado) a 200. O valor padrão foi mantido.")
+        expect(field(page, "a-text")).to_have_value("olá\n>be me")  # the rest of the link applies
+        expect(field(page, "g-prompt")).to_have_value("olá\n>be me")
+        expect(field(page, "g-top-k")).to_have_value("50")
+        page.locator(".toast-close").click()  # on a phone the message covers the header, as a user sees
+        page.locator("#share").click()
+        expect(page.locator("#share-qr img")).to_be_visible(timeout=SLOW)
+        expect(page.locator("#share-notes")).to_contain_text("aba Atenção")
+        box = page.locator("#share-qr img").bounding_box()
+        assert 250 <= box["width"] and box["x"] >= 0 and box["x"] + box["width"] <= 390  # fits a phone
+        link = page.locator("#share-link textarea").input_value()
+        assert share.query_of(link) == {"prompt": "olá\n>be me", "tab": "attention"} and decode_qr(page) == [link]
+        shot(page, "share-pt-BR-phone.png")
+    finally:
+        context.close()

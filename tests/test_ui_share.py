@@ -1,0 +1,86 @@
+"""The Share panel's handlers, called directly: a link fills the forms; the button builds the audience link."""
+
+import html
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from greentext import share
+from greentext.ui.app import App
+from greentext.ui.share import SharePanel
+
+GENERATE = ("the lecture\n>be me", 0.7, 40, 0.9, 60, "7")
+PROBABILITIES = ("the projector\n>be me", 0.0, 0, 1.0, 5, "")
+
+
+def request(query=None, language="en-US"):
+    return SimpleNamespace(query_params=query or {}, headers={"accept-language": language, "host": "127.0.0.1:7860"})
+
+
+@pytest.fixture()
+def panel(engine):
+    return SharePanel(App(engine), SimpleNamespace(server_name="127.0.0.1", share_url=None))
+
+
+def test_a_link_fills_both_forms_and_selects_its_tab(panel):
+    out = panel.restore(request({"prompt": "a\nb", "temperature": "0.5", "seed": "3", "tab": "probabilities"}))
+    skip = gr.skip()
+    generate, probabilities, text, tabs = out[:6], out[6:12], out[12], out[13]
+    assert generate == probabilities == ("a\nb", 0.5, skip, skip, skip, "3") and text == "a\nb"
+    assert isinstance(tabs, gr.Tabs) and tabs.selected == "probabilities"
+    assert panel.restore(request()) == (skip,) * 14  # no link: nothing changes
+
+
+def test_a_bad_value_is_a_message_in_the_pages_language_and_the_rest_applies(panel):
+    with pytest.warns(UserWarning) as caught:
+        out = panel.restore(request({"top_k": "<b>999</b>", "max_new_tokens": "9"}, "pt-BR"))
+    assert out[2] == gr.skip() and out[4] == 9
+    message = str(caught[0].message)
+    assert message == html.escape("O top_k=<b>999</b> do link não foi usado: top_k deve ser um número inteiro de 0 "
+                                  "(desligado) a 200. O valor padrão foi mantido.", quote=False)
+
+
+def test_a_top_p_the_slider_cannot_show_is_refused(panel):
+    panel.sliders["top_p"] = gr.Slider(0.05, 1.0)
+    with pytest.warns(UserWarning, match=r"top_p=0.01 was not used: top_p must be a number from 0.05 to 1"):
+        out = panel.restore(request({"top_p": "0.01"}))
+    assert out[3] == gr.skip()
+
+
+def test_share_builds_the_link_of_the_tab_on_screen(panel):
+    page = "http://127.0.0.1:7860/?__theme=light"
+    box, link, qr, notes = panel.open(page, "probabilities", *GENERATE, *PROBABILITIES, "attention text")
+    assert box.visible is True
+    assert share.query_of(link) == {"__theme": "light", "prompt": PROBABILITIES[0], "temperature": "0",
+                                    "top_k": "0", "top_p": "1", "max_new_tokens": "5", "tab": "probabilities"}
+    assert qr.startswith('<img class="share-qr-img" src="data:image/svg+xml') and 'alt="QR code' in qr
+    assert "Probabilities tab" in notes and "listens on this computer only" in notes
+    _, link, _, notes = panel.open(page, "generate", *GENERATE, *PROBABILITIES, "x", request=request(language="pt-BR"))
+    assert share.query_of(link)["seed"] == "7" and share.query_of(link)["prompt"] == GENERATE[0]
+    assert "aba Gerar" in notes and "só atende neste computador" in notes
+    _, link, _, _ = panel.open(page, "attention", *GENERATE, *PROBABILITIES, "attention text")
+    assert share.query_of(link) == {"__theme": "light", "prompt": "attention text", "tab": "attention"}
+
+
+def test_share_on_all_interfaces_gives_the_lan_address(engine, monkeypatch):
+    monkeypatch.setattr(share, "lan_address", lambda: "192.168.0.42")
+    panel = SharePanel(App(engine), SimpleNamespace(server_name="0.0.0.0", share_url=None))
+    _, link, _, notes = panel.open("http://localhost:7860/", "generate", *GENERATE, *PROBABILITIES, "")
+    assert link.startswith("http://192.168.0.42:7860/?prompt=") and "same network (Wi-Fi)" in notes
+
+
+def test_a_bad_field_is_the_usual_message(panel):
+    with pytest.raises(gr.Error, match=r"seed must be empty \(random\) or a whole number"):
+        panel.open("http://127.0.0.1:7860/", "generate", *GENERATE[:5], "abc", *PROBABILITIES, "")
+
+
+def test_a_link_too_long_for_a_qr_code_says_so(panel):
+    _, link, qr, notes = panel.open("http://127.0.0.1:7860/", "attention", *GENERATE, *PROBABILITIES, "a" * 3000)
+    assert qr == "" and "more than a QR code holds" in notes and share.query_of(link)["prompt"] == "a" * 3000
+
+
+def test_gradio_says_where_the_server_listens(served):
+    """The panel reads the bind address from the launched app (`--host` reaches it through launch)."""
+    demo, _ = served
+    assert demo.server_name == "127.0.0.1" and demo.share_url is None
