@@ -1,0 +1,139 @@
+"""The presenter's Probabilities tab in a real browser: a projector at 1366×768 in Portuguese, a phone at
+390×844, and a rate-limited room. Uses the shared chromium and app (tests/pages.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pages import SLOW, expect, field, open_app, shot, wait_idle
+
+PROJECTOR, PHONE = (1366, 768), (390, 844)
+
+
+def status_count(page) -> int:
+    """n in the Probabilities status "seed S · n/max tokens"."""
+    return int(re.search(r"· (\d+)/\d+ tokens", page.locator("#p-status").inner_text()).group(1))
+
+
+def rows_one_line_high(page, selector: str) -> None:
+    """Every row of the table(s) at `selector` is one line of its text high (no wrapped header or cell)."""
+    heights = page.evaluate(f"""[...document.querySelectorAll('{selector} tr')].map(r => {{
+        const cell = r.querySelector('td, th');
+        return [r.getBoundingClientRect().height, parseFloat(getComputedStyle(cell).fontSize)];
+    }})""")
+    assert heights, selector
+    for height, font in heights:
+        assert height < 2.2 * font, heights  # one line ≈ 1.5 × the font size plus padding; two lines ≥ 2.6×
+
+
+def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
+    context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
+    try:
+        page.locator("#big-type input[type=checkbox]").check()
+        field(page, "g-seed").fill("42")
+        page.locator("#g-generate").click()
+        expect(page.locator("#g-status")).to_contain_text("tokens/s", timeout=SLOW)
+        wait_idle(page)
+        box = page.locator("#g-output").bounding_box()
+        assert box["y"] + 80 < PROJECTOR[1], box  # the story is in view after Generate, no scrolling
+        story = page.locator("#g-output .greentext").inner_text()
+
+        # Explain this generation: the Probabilities tab, same prompt, settings and seed; Run N steps = the story
+        page.locator("#g-explain").click()
+        expect(page.get_by_role("tab", name="Probabilidades")).to_have_attribute("aria-selected", "true")
+        expect(field(page, "p-seed")).to_have_value("42")
+        wait_idle(page)
+        page.locator("#p-run").click()
+        expect(page.locator("#p-story .greentext")).to_contain_text(story.strip().splitlines()[-1], timeout=SLOW)
+        wait_idle(page)
+        assert page.locator("#p-story .greentext").inner_text() == story
+
+        # pt-BR headers and percentages; every row one line high on the projector
+        table = page.locator("#p-table")
+        for words in ("no sorteio", "T=0,8", "todos os outros tokens"):
+            expect(table).to_contain_text(words)
+        assert re.search(r"\d+,\d%", table.inner_text()) and "after T" not in table.inner_text()
+        rows_one_line_high(page, "#p-table table.cands")
+        with page.expect_download() as download:
+            page.locator("#p-slides").click()
+        assert download.value.suggested_filename == "slides-pt-BR.csv"
+
+        page.locator("#p-reset").click()
+        wait_idle(page)
+        # the chosen token is a row of its step's table, even below the ten shown
+        field(page, "p-rank").fill("15")
+        page.locator("#p-pick").click()
+        expect(page.locator("#p-last tr.chosen td").first).to_have_text("15", timeout=SLOW)
+        wait_idle(page)
+
+        # what-if: moving T redraws the upcoming step's columns, nothing sampled
+        n = status_count(page)
+        before = page.locator("#p-table tbody tr").first.locator("td").nth(3).inner_text()
+        slider = page.locator("#p-temperature input[type=range]")
+        slider.focus()
+        for _ in range(8):
+            page.keyboard.press("ArrowRight")  # 0.8 → 1.2
+        expect(table).to_contain_text("T=1,2", timeout=SLOW)
+        wait_idle(page)
+        assert page.locator("#p-table tbody tr").first.locator("td").nth(3).inner_text() != before
+        assert status_count(page) == n
+
+        # presentation mode and the clicker's keys: → / PageDown next step, ← undo
+        page.locator("#p-present input[type=checkbox]").check()
+        expect(page.locator("#p-sample")).to_be_hidden()
+        expect(page.locator("#p-keys")).to_contain_text("PageDown")
+        page.keyboard.press("PageDown")
+        expect(page.locator("#p-status")).to_contain_text(f"· {n + 1}/", timeout=SLOW)
+        wait_idle(page)
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#p-status")).to_contain_text(f"· {n + 2}/", timeout=SLOW)
+        wait_idle(page)
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("#p-status")).to_contain_text(f"· {n + 1}/", timeout=SLOW)
+        wait_idle(page)
+        rows_one_line_high(page, "#p-table table.cands")
+        shot(page, "presentation.png")
+    finally:
+        context.close()
+
+
+def test_phone_table_fits(browser, app_url):
+    context, page = open_app(browser, app_url, size=PHONE)
+    try:
+        page.get_by_role("tab", name="Probabilities").click()
+        page.locator("#p-sample").click()
+        expect(page.locator("#p-status")).to_contain_text("· 1/", timeout=SLOW)
+        wait_idle(page)
+        for selector in ("#p-table .cands-scroll", "#p-last .cands-scroll"):
+            cut = page.evaluate(f"[...document.querySelectorAll('{selector}')].map(e => e.scrollWidth - e.clientWidth)")
+            assert cut and max(cut) <= 1, (selector, cut)  # every column in view, no sideways scrolling
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+        page.locator("#p-table").scroll_into_view_if_needed()
+        shot(page, "phone.png")
+    finally:
+        context.close()
+
+
+@pytest.fixture()
+def rate_limited(engine):
+    from conftest import launch
+
+    demo = launch(engine, rate_limit="2/60")
+    yield demo.local_url
+    demo.close()
+
+
+def test_run_n_steps_is_counted_by_the_rate_limit(browser, rate_limited):
+    context, page = open_app(browser, rate_limited)
+    try:
+        page.get_by_role("tab", name="Probabilities").click()
+        run = page.locator("#p-run")
+        for n in (1, 2):
+            run.click()
+            expect(page.locator("#p-status")).to_contain_text(re.compile(r"· \d+/"), timeout=SLOW)
+            wait_idle(page)
+        run.click()
+        expect(page.locator(".toast-body").last).to_contain_text("Too many requests", timeout=SLOW)
+    finally:
+        context.close()
