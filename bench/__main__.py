@@ -60,7 +60,7 @@ def read_sections(path: Path) -> dict[str, str]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and users (a smoke run)")
     parser.add_argument("--out", default=None, help="the file to write (default: BENCHMARKS.md; with --quick, "
                                                    "runs/bench-quick.md, so a smoke run never touches the record)")

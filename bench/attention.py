@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def run_rows(tokens=(128, 512, 1024), stock_max: int = 512, shapes=("small", "bu
                        attention_s=t_att, **ours(att, layer, prompt_tokens=len(att.tokens) * 3 // 4))
             row["stock"] = stock(att) if n <= stock_max else None
             rows.append(row)
-            print(row, flush=True)
+            print(f"  measured {row['shape_desc']}, {row['n']} tokens", file=sys.stderr, flush=True)  # progress
             del att
             gc.collect()
     return rows
@@ -144,7 +145,7 @@ def run(quick: bool = False) -> str:
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.attention", description=__doc__.split("\n\n")[0])
     parser.add_argument("--tokens", default="128,512,1024")
     parser.add_argument("--stock-max", type=int, default=512, help="largest n stock bertviz is run on")
     parser.add_argument("--shapes", default="small,bundled")

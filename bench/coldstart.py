@@ -33,7 +33,7 @@ def table(rows: list[dict], repeats: int) -> str:
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.coldstart", description=__doc__.split("\n\n")[0])
     parser.add_argument("--shapes", default="bundled,small")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)

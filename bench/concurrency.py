@@ -135,7 +135,7 @@ def table(rows: list[dict], shape: str, tokens: int) -> str:
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.concurrency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", default="small")
     parser.add_argument("--users", default="1,4,16,32")
     parser.add_argument("--tokens", type=int, default=32)

@@ -158,7 +158,7 @@ def table(rows: list[dict], batch_rows: list[dict], tokens: int, sampling_rows=(
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.decode", description=__doc__.split("\n\n")[0])
     parser.add_argument("--shapes", default="bundled,small")
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)

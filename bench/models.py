@@ -94,7 +94,7 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False) -> str:
 
 
 def main(argv=None) -> str:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.models", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--card", action="store_true", help="also write the comparison into assets/model/README.md")
