@@ -22,7 +22,7 @@ def test_user_text_is_escaped_everywhere():
 
 def test_step_table_in_both_languages():
     en, pt = views.step_html(step(), "en"), views.step_html(step(False), "pt")
-    assert "step 3" in en and "85.3%" in en and "picked by hand" in en and "cut by top-p" in en and "1.23 bits" in en
+    assert "step 3" in en and "85.3%" in en and "picked by hand" in en and "cut (top-p)" in en and "1.23 bits" in en
     assert "passo 3" in pt and "85,3%" in pt and "próximo token?" in pt and "1,23 bits" in pt
 
 

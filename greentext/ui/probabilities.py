@@ -178,9 +178,9 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
             pick = gr.Button(I18N("pick"), elem_id="p-pick")
     status = gr.Markdown("", elem_id="p-status")
     with gr.Row(elem_id="p-slide"):
-        with gr.Column(scale=3):
+        with gr.Column(scale=3, elem_id="p-slide-table"):
             table = gr.HTML("", elem_id="p-table")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_id="p-slide-side"):
             story = gr.HTML("", elem_id="p-story")
             plot = gr.Plot(elem_id="p-plot", show_label=False)
     last = gr.HTML("", elem_id="p-last")
