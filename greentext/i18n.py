@@ -95,6 +95,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "rate_limited": ("Too many requests: at most {requests} every {seconds:g} s per client; try again in {wait} s.",
                      "Muitos pedidos: no máximo {requests} a cada {seconds:g} s por cliente; tente de novo em "
                      "{wait} s."),
+    # ---- the story coloured by rank (Generate tab) ----
+    "colour_by_rank": ("Colour each token by its rank", "Colorir cada token pela posição no ranking"),
+    "colour_info": ("How likely each token was when the model chose it, as in GLTR: tap or hover one for its numbers",
+                    "O quanto cada token era provável quando o modelo o escolheu, como no GLTR: toque ou passe o "
+                    "mouse num token para ver os números"),
+    "rank_legend": ("Rank of each token among the model's options when it was chosen:",
+                    "Posição de cada token entre as opções do modelo quando foi escolhido:"),
+    "rank_bin_1": ("#1 (its top choice)", "1º (a opção favorita)"),
+    "rank_bin_2": ("#2–10", "2º–10º"),
+    "rank_bin_3": ("#11–100", "11º–100º"),
+    "rank_bin_4": ("beyond #100", "além do 100º"),
+    "rank_hint": ("At temperature 0 every token is #1; the higher the temperature, the more come from further "
+                  "down the list. p = the model's probability (T = 1); then the probability it was drawn with.",
+                  "Com temperatura 0 todo token é o 1º; quanto maior a temperatura, mais tokens vêm de posições "
+                  "mais baixas. p = a probabilidade do modelo (T = 1); depois, a probabilidade com que foi sorteado."),
+    "rank_tip": ("rank {rank} · p = {p} · after T, top-k, top-p: {p_final}",
+                 "posição {rank} · p = {p} · após T, top-k, top-p: {p_final}"),
     # ---- the step table (Probabilities tab) ----
     "col_p_temp": ("after T", "após T"),
     "col_p_final": ("after top-k/top-p", "após top-k/top-p"),
