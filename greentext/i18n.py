@@ -106,10 +106,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "rank_bin_2": ("#2–10", "2º–10º"),
     "rank_bin_3": ("#11–100", "11º–100º"),
     "rank_bin_4": ("beyond #100", "além do 100º"),
-    "rank_hint": ("At temperature 0 every token is #1; the higher the temperature, the more come from further "
-                  "down the list. p = the model's probability (T = 1); then the probability it was drawn with.",
-                  "Com temperatura 0 todo token é o 1º; quanto maior a temperatura, mais tokens vêm de posições "
-                  "mais baixas. p = a probabilidade do modelo (T = 1); depois, a probabilidade com que foi sorteado."),
+    "rank_hint": ("Temperature 0: every token is #1; the higher it is, the more come from further down. p = the "
+                  "model's probability (T = 1), then the one it was drawn with (after T, top-k, top-p).",
+                  "Temperatura 0: todo token é o 1º; quanto mais alta, mais tokens vêm de baixo na lista. p = a "
+                  "probabilidade do modelo (T = 1), depois aquela com que foi sorteado (após T, top-k, top-p)."),
     "rank_tip": ("rank {rank} · p = {p} · after T, top-k, top-p: {p_final}",
                  "posição {rank} · p = {p} · após T, top-k, top-p: {p_final}"),
     # ---- the step table (Probabilities tab) ----

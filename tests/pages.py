@@ -70,9 +70,10 @@ def browser():
         browser.close()
 
 
-def open_app(browser, url: str, locale: str = "en-US"):
-    """A fresh context (own language, own session) on the app, with everything non-local aborted."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
+def open_app(browser, url: str, locale: str = "en-US", **options):
+    """A fresh context (own language, own session) on the app, with everything non-local aborted;
+    `options` go to `new_context` (e.g. has_touch=True, a phone's viewport)."""
+    context = browser.new_context(**{"viewport": {"width": 1366, "height": 900}, "locale": locale, **options})
     context.set_default_timeout(SLOW)
     context.set_default_navigation_timeout(SLOW)
 

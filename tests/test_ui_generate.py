@@ -1,5 +1,6 @@
 """The Generate tab's handlers, called directly: the stream, its notes, Stop, and lecture-safe mode."""
 
+import re
 import time
 from types import SimpleNamespace
 
@@ -53,3 +54,20 @@ def test_masked_story_and_note(tab, swearing):
     *_, (html, plain, _) = tab.stream(">be me", 0, 0, 1.0, 3, 1)
     assert "shit" not in html + plain and "████" in plain and "3 words masked — lecture-safe mode" in html
     assert list(tab.generate(">be me", 0, 0, 1.0, 3, 1))[-1] == " ████ ████ ████"
+
+
+def test_the_last_update_carries_the_ranks_and_colour_streams_them(tab, engine):
+    updates = list(tab.stream(">be me", 1.5, 0, 1.0, 12, 3))
+    run = engine.generate(">be me", SamplingSettings(1.5, 0, 1.0, 12, 3))
+    *streamed, (html, plain, _) = updates
+    assert all("data-rank" not in u[0] for u in streamed)  # colour off: the plain greentext while streaming
+    ranks = [int(r) for r in re.findall(r'data-rank="(\d+)"', html.split('<div class="greentext ranked">')[1])]
+    assert ranks == [r.rank for r in run.ranks] and plain == ">be me" + run.text  # each token once, in order
+    colour = list(tab.stream(">be me", 1.5, 0, 1.0, 12, 3, True, request=PT))
+    assert all("data-rank" in u[0] for u in colour) and colour[-1][0].count("posição ") == len(run.ids)
+
+
+def test_masked_words_stay_masked_in_the_coloured_story(tab, swearing):
+    *_, (html, plain, _) = tab.stream(">be me", 0, 0, 1.0, 3, 1, True)
+    assert "shit" not in html + plain
+    assert html.count('data-rank="1"> ████<span class="rk-tip"><code>·████</code>') == 3

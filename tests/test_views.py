@@ -122,7 +122,7 @@ def test_rank_colours_are_colour_blind_safe_and_keep_the_text_legible():
     assert sorted(colours) == ["1", "2", "3", "4"]
     backgrounds = [linear(colours[b]) for b in "1234"]
     page = linear("#ffffee")
-    green = re.search(r"\.greentext\.ranked \.gt-green \* \{ color: (#[0-9a-f]{6})", CSS).group(1)
+    green = re.search(r"\.greentext\.ranked \.gt-green \.rk \{ color: (#[0-9a-f]{6})", CSS).group(1)
     for text_colour in (green, "#800000"):  # '>' lines in colour mode, other lines
         for bg in backgrounds:
             lighter, darker = sorted([luminance(bg), luminance(linear(text_colour))], reverse=True)
