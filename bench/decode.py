@@ -1,4 +1,5 @@
-"""Decode speed at batch 1: the engine vs `model.generate()`, and the cost of step records.
+"""Decode speed at batch 1: the engine vs `model.generate()`, the cost of step records and of the
+rank and probabilities every token keeps (`steps.measure`, for the Generate tab's colouring).
 
     .venv/bin/python -m bench.decode [--shapes bundled,small] [--tokens 64] [--repeats 3]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import contextmanager
 
 import torch
 
@@ -41,21 +43,44 @@ def bench_shape(shape: str, tokens: int, repeats: int) -> dict:
         return engine.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=True, temperature=1.0,
                                      top_k=0, top_p=1.0, max_new_tokens=tokens, pad_token_id=engine.eos_id)
 
+    def run_unranked():
+        with without_ranks():
+            return run_engine()
+
     n_tokens = len(run_engine().ids)  # warm-up; also the real token count (may stop at <|endoftext|>)
     run_generate()
     run_engine(10)
-    times = {"engine": [], "generate": [], "records": []}
+    assert run_unranked().ids == run_engine().ids
+    times = {"engine": [], "generate": [], "records": [], "unranked": []}
     for _ in range(repeats):
         times["engine"].append(time_it(run_engine))
         times["generate"].append(time_it(run_generate))
         times["records"].append(time_it(lambda: run_engine(10)))
+        times["unranked"].append(time_it(run_unranked))
     med = {k: statistics.median(v) for k, v in times.items()}
     read = weight_read(engine.model)
     return {"shape": shape, "params": engine.info.parameters, "tokens": n_tokens, **read,
             "engine_gbs": read["bytes"] * n_tokens / med["engine"] / 1e9,
             "engine_tps": n_tokens / med["engine"], "generate_tps": n_tokens / med["generate"],
             "records_tps": n_tokens / med["records"], "speedup": med["generate"] / med["engine"],
-            "records_cost": med["records"] / med["engine"] - 1}
+            "records_cost": med["records"] / med["engine"] - 1, "ranks_cost": med["engine"] / med["unranked"] - 1}
+
+
+@contextmanager
+def without_ranks():
+    """The engine as it was before every token kept its rank and probabilities: `measure` hands back only
+    the chosen id (the one host copy the draw always needed), so the difference is the cost of the ranks."""
+    from greentext import engine
+
+    def id_only(stages, chosen, greedy, probs=None):
+        return torch.cat([chosen.float(), torch.zeros(3, device=chosen.device)])
+
+    real = engine.measure
+    engine.measure = id_only
+    try:
+        yield
+    finally:
+        engine.measure = real
 
 
 def weight_read(model, repeats: int = 5) -> dict:
@@ -93,6 +118,7 @@ def sampling_cost(vocab: int = 50257, repeats: int = 200) -> list[dict]:
     the batch worker every step on top of the shared forward pass (it cannot be shared: each user has
     their own settings and seeded generator, as in `generate()`)."""
     from greentext import sampling
+    from greentext.steps import measure
 
     logits = torch.randn(1, vocab, generator=torch.Generator().manual_seed(0)) * 3
     generator = torch.Generator().manual_seed(0)
@@ -107,6 +133,17 @@ def sampling_cost(vocab: int = 50257, repeats: int = 200) -> list[dict]:
         choose()
         rows.append({"sampling": name, "settings": f"T {t}, top-k {k}, top-p {p}",
                      "ms": min(time_it(choose) for _ in range(3)) / repeats * 1000})
+    stages = sampling.process(logits, SamplingSettings(0.8, 50, 0.95, 32, 0))
+    probs = stages.final.softmax(-1)
+    chosen = sampling.draw(probs, generator)
+
+    def rank():
+        for _ in range(repeats):
+            measure(stages, chosen, False, probs)
+
+    rank()
+    rows.append({"sampling": "rank and p (`steps.measure`)", "settings": "one comparison and one softmax",
+                 "ms": min(time_it(rank) for _ in range(3)) / repeats * 1000})
     return rows
 
 
@@ -132,10 +169,13 @@ def bench_batching(shape: str, tokens: int, users=(1, 4, 16)) -> list[dict]:
 def table(rows: list[dict], batch_rows: list[dict], tokens: int, sampling_rows=()) -> str:
     lines = [f"Batch 1, {tokens} new tokens, T 1.0 (no filter), median of interleaved repeats.", "",
              "| model | parameters | engine tok/s | generate() tok/s | engine / generate | with records (top 10) tok/s "
-             "| records cost |", "|---|---|---|---|---|---|---|"]
+             "| records cost | rank and p cost |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['shape']} | {r['params'] / 1e6:.1f} M | {r['engine_tps']:.1f} | {r['generate_tps']:.1f} | "
-                     f"{r['speedup']:.2f}× | {r['records_tps']:.1f} | {r['records_cost']:+.1%} |")
+                     f"{r['speedup']:.2f}× | {r['records_tps']:.1f} | {r['records_cost']:+.1%} | "
+                     f"{r['ranks_cost']:+.1%} |")
+    lines += ["", "Rank and p cost: the engine (every token keeps its rank and probabilities, for the Generate "
+              "tab's colouring) against the same engine keeping only the token id, interleaved in one run."]
     lines += ["", "Batch 1 reads every weight once per token. The same machine, same run: how fast it reads the "
               "model's weights by a streaming sum, and by the matrix-vector products in the model's own layouts "
               "(the whole forward pass is those products plus a little). Effective = weight bytes × tokens/s.", "",

@@ -3,6 +3,7 @@
     display = Display(safe_mode=True)
     shown = display.story(run.prompt, run.text)   # Shown(prompt="the lecture\n>be me", text=" ████ …", masked=1)
     display.steps(run.steps), display.tokens(run.prompt.tokens)
+    shown, pieces = display.pieces(run.prompt, engine.text.pieces(run.ids))   # the story, token by token
 
 With lecture-safe mode off every method hands its input back unchanged, so handlers call it either way.
 Masking changes only text (tokens' text, the context, the story); ids and probabilities stay the model's.
@@ -46,6 +47,17 @@ class Display:
             return Shown(text, continuation, 0)
         masked = self.words.mask(text + continuation)
         return Shown(masked.text[:len(text)], masked.text[len(text):], masked.count)
+
+    def pieces(self, prompt, pieces: list[str]) -> tuple[Shown, list[str]]:
+        """`story` of a continuation given as its tokens' pieces, and those pieces as shown: the masked
+        story cut where the pieces were cut (masking keeps the length), so a masked word stays masked
+        however the tokens split it."""
+        shown = self.story(prompt, "".join(pieces))
+        cut, at = [], 0
+        for piece in pieces:
+            cut.append(shown.text[at:at + len(piece)])
+            at += len(piece)
+        return shown, cut
 
     def text(self, text: str) -> str:
         return text if self.words is None else self.words.mask(text).text

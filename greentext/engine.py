@@ -26,7 +26,7 @@ import torch
 from . import i18n, sampling
 from .loading import LoadedModel, eager_twin, load_model
 from .settings import InvalidSetting, SamplingSettings, check_prompt, check_top_n
-from .steps import Step, build_step
+from .steps import Step, TokenRank, build_step, measure
 from .tokens import Token, TokenText
 
 
@@ -228,8 +228,9 @@ class Attention:
 
 class Generation:
     """One request being decoded: its prompt, settings (with the seed used), seeded generator, the ids
-    made so far, step records, a Stop flag, a deadline and its decode time. `Run` (here), the presenter's
-    `Walk` and the batch worker's `Job` are all one, and all choose each token with `next_token`."""
+    made so far with each one's rank and probabilities (`ranks`), step records, a Stop flag, a deadline
+    and its decode time. `Run` (here), the presenter's `Walk` and the batch worker's `Job` are all one,
+    and all choose each token with `next_token`."""
 
     def __init__(self, engine: Engine, request: Request):
         self.engine = engine
@@ -243,6 +244,7 @@ class Generation:
     def _restart(self) -> None:
         """Back to no tokens: the same seed, the random stream from its start."""
         self.ids: list[int] = []
+        self.ranks: list[TokenRank] = []  # one per id: its rank and probabilities when it was chosen
         self.steps: list[Step] = []
         self.finish_reason: str | None = None  # "eos", "length", "stopped", "time" (or "error" in the worker)
         self.generator = self.engine.generator(self.settings.seed)
@@ -278,7 +280,8 @@ class Generation:
 
     def next_token(self, logits: torch.Tensor, how: str | None = None, token_id: int | None = None) -> int | None:
         """The decode step every loop shares: apply the finish rules, choose the next token from `logits`
-        (1, V), record it, and end the generation at <|endoftext|> or max_new_tokens.
+        (1, V), keep its rank and probabilities (`ranks`), record it (with top_n), and end the generation
+        at <|endoftext|> or max_new_tokens.
 
         Returns the token id, or None (with `finish_reason` "stopped" or "time") when the generation
         ends before it. `how`: "sampled" (a draw from the seeded generator), "greedy" (rank 1) or
@@ -290,15 +293,24 @@ class Generation:
             return None
         how = how or ("greedy" if self.settings.greedy else "sampled")
         stages = sampling.process(logits, self.settings)
+        probs = None
+        if how == "picked":
+            chosen = torch.tensor([token_id], device=logits.device)
+        elif how == "greedy":
+            chosen = torch.argmax(stages.logits, dim=-1)
+        else:  # `sampling.choose`'s draw, keeping the probabilities it drew from
+            probs = torch.nn.functional.softmax(stages.final, dim=-1)
+            chosen = sampling.draw(probs, self.generator)
+        # The token, its rank and probabilities: one copy to the host per token (the draw needed one anyway).
+        chosen_id, rank, p_raw, p_final = measure(stages, chosen, self.settings.greedy, probs).tolist()
         if how != "picked":
-            chosen = (int(torch.argmax(stages.logits, dim=-1)) if how == "greedy"
-                      else int(sampling.choose(stages.final, False, self.generator)))
-            if token_id is not None and chosen != token_id:  # would mean non-deterministic kernels
-                raise RuntimeError(f"replaying step {len(self.ids)} drew token {chosen}, not {token_id}")
-            token_id = chosen
+            if token_id is not None and int(chosen_id) != token_id:  # would mean non-deterministic kernels
+                raise RuntimeError(f"replaying step {len(self.ids)} drew token {int(chosen_id)}, not {token_id}")
+            token_id = int(chosen_id)
         if self.top_n:
             self.steps.append(self.record(stages, token_id, how))
             self._context += self.engine.text.token(token_id).raw
+        self.ranks.append(TokenRank(int(rank), p_raw, p_final))  # before `ids`: a reader of ids finds its ranks
         self.ids.append(token_id)
         self.seconds = time.perf_counter() - self.started
         self._emitted(token_id)

@@ -180,6 +180,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "allowed_seed": ("empty (random) or a whole number from 0 to {hi}",
                      "vazia (aleatória) ou um número inteiro de 0 a {hi}"),
     "allowed_tab": ("{tabs} or {last}", "{tabs} ou {last}"),
+    # ---- the story coloured by rank (Generate tab) ----
+    "colour_by_rank": ("Colour each token by its rank", "Colorir cada token pela posição no ranking"),
+    "colour_info": ("How likely each token was when the model chose it, as in GLTR: tap or hover one for its numbers",
+                    "O quanto cada token era provável quando o modelo o escolheu, como no GLTR: toque ou passe o "
+                    "mouse num token para ver os números"),
+    "rank_legend": ("Rank of each token among the model's options when it was chosen:",
+                    "Posição de cada token entre as opções do modelo quando foi escolhido:"),
+    "rank_bin_1": ("#1 (its top choice)", "1º (a opção favorita)"),
+    "rank_bin_2": ("#2–10", "2º–10º"),
+    "rank_bin_3": ("#11–100", "11º–100º"),
+    "rank_bin_4": ("beyond #100", "além do 100º"),
+    "rank_hint": ("Temperature 0: every token is #1; the higher it is, the more come from further down. p = the "
+                  "model's probability (T = 1), then the one it was drawn with (after T, top-k, top-p).",
+                  "Temperatura 0: todo token é o 1º; quanto mais alta, mais tokens vêm de baixo na lista. p = a "
+                  "probabilidade do modelo (T = 1), depois aquela com que foi sorteado (após T, top-k, top-p)."),
+    "rank_tip": ("rank {rank} · p = {p} · after T, top-k, top-p: {p_final}",
+                 "posição {rank} · p = {p} · após T, top-k, top-p: {p_final}"),
     # ---- the step table (Probabilities tab) ----
     "col_p": ("p (T=1)", "p (T=1)"),
     "col_p_help": ("the model's own probability", "a probabilidade do próprio modelo"),

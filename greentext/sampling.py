@@ -71,5 +71,9 @@ def choose(final_scores: torch.Tensor, greedy: bool, generator: torch.Generator 
     """The next token id(s): argmax when greedy, else one draw from softmax(final_scores)."""
     if greedy:
         return torch.argmax(final_scores, dim=-1)
-    probs = torch.nn.functional.softmax(final_scores, dim=-1)
+    return draw(torch.nn.functional.softmax(final_scores, dim=-1), generator)
+
+
+def draw(probs: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """One draw from probabilities `probs` (..., vocab): `generate()`'s `torch.multinomial` call."""
     return torch.multinomial(probs, num_samples=1, generator=generator).squeeze(-1)

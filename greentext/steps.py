@@ -3,6 +3,9 @@
 For each generated token we keep the top-N candidates with their probability at every stage of
 temperature → top-k → top-p, the token that was chosen, the mass of the tokens not listed and the
 entropy. Everything is computed on the device in one pass and copied to the host once per step.
+
+Every generation, records or not, also keeps a `TokenRank` per token (rank, p at T = 1, p drawn with):
+`measure` computes them on the device in the decode step itself, for the Generate tab's colouring.
 """
 
 from __future__ import annotations
@@ -44,6 +47,30 @@ class Chosen:
     p_raw: float
     p_final: float
     how: str  # "sampled", "greedy" or "picked"
+
+
+@dataclass(frozen=True)
+class TokenRank:
+    """Where a generated token stood when it was chosen: the model's own numbers (as `Chosen` has them)."""
+
+    rank: int  # 1 + how many tokens had a strictly higher logit (1 = the model's top choice)
+    p_raw: float  # softmax(logits): the model's own probability (T = 1)
+    p_final: float  # the probability it was drawn with: after temperature, top-k and top-p (greedy: 1)
+
+
+def measure(stages: Stages, chosen: torch.Tensor, greedy: bool, probs: torch.Tensor | None = None) -> torch.Tensor:
+    """On the device, without a copy to the host: (id, rank, p_raw, p_final) of the token `chosen` (a (1,)
+    long tensor) as float32 (exact: ids and ranks are below 2^24, the probabilities are float32 already).
+    One comparison and one softmax over the vocabulary; `probs`: softmax(stages.final) when already made.
+    The same numbers `build_step` gives its `Chosen`."""
+    logits = stages.logits[0]
+    rank = (logits > logits.index_select(0, chosen)).sum().view(1) + 1
+    p_raw = logits.softmax(-1).index_select(0, chosen)
+    if greedy:  # the limit T → 0: all mass on the best token
+        p_final = (torch.argmax(logits).view(1) == chosen).float()
+    else:
+        p_final = (stages.final[0].softmax(-1) if probs is None else probs[0]).index_select(0, chosen)
+    return torch.cat([chosen.float(), rank.float(), p_raw.float(), p_final.float()])
 
 
 @dataclass

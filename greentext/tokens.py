@@ -6,7 +6,9 @@ token of its own; on a slide both would be invisible, so `visible()` draws them 
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from dataclasses import dataclass
 from importlib import resources
 
@@ -89,6 +91,41 @@ class TokenText:
 
     def tokens(self, ids) -> list[Token]:
         return [self.token(i) for i in ids]
+
+    def pieces(self, ids) -> list[str]:
+        """The text each token adds to `tokenizer.decode(ids)`: one string per id, joined = the decoded text.
+
+        A character whose UTF-8 bytes are split over several tokens belongs to the token that completes it
+        (the others add ""); bytes that never make a character decode to "�", as `decode` shows them.
+        """
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pieces = [decoder.decode(self._bytes(i)) for i in ids]
+        if pieces:
+            pieces[-1] += decoder.decode(b"", final=True)
+        if "".join(pieces) != self.tokenizer.decode(list(ids)):  # a tokenizer that is not byte-level BPE
+            pieces = self._pieces_by_decoding(list(ids))
+        return pieces
+
+    def _bytes(self, token_id: int) -> bytes:
+        piece = self.tokenizer.convert_ids_to_tokens(int(token_id))
+        if int(token_id) in self._special or piece is None:
+            return self.tokenizer.decode([int(token_id)]).encode("utf-8")
+        return bytes(self._byte_decoder.get(ch, 63) for ch in piece)
+
+    def _pieces_by_decoding(self, ids: list[int]) -> list[str]:
+        """Slow and sure: each token's piece is what decoding one more token adds to the text (a token that
+        changes text already shown takes it over: the earlier pieces are cut back)."""
+        pieces, text = [], ""
+        for n in range(1, len(ids) + 1):
+            longer = self.tokenizer.decode(ids[:n])
+            common = len(os.path.commonprefix([text, longer]))
+            while len("".join(pieces)) > common:  # cut earlier pieces back to the common prefix
+                extra = len("".join(pieces)) - common
+                last = next(i for i in range(len(pieces) - 1, -1, -1) if pieces[i])
+                pieces[last] = pieces[last][:max(0, len(pieces[last]) - extra)]
+            pieces.append(longer[common:])
+            text = longer
+        return pieces
 
 
 def tokenize(tokenizer, text: str) -> list[Token]:

@@ -7,11 +7,15 @@ string that reaches HTML goes through `esc()`; nothing else builds markup from u
 from __future__ import annotations
 
 import html
+import math
 
 from .export import decimal, percent
 from .i18n import text
-from .steps import Step
-from .tokens import Token
+from .steps import Step, TokenRank
+from .tokens import EOS, Token, visible
+
+# The four colours of the story coloured by rank (GLTR's idea): rank 1, 2–10, 11–100, beyond 100.
+RANK_BINS = (1, 10, 100)  # the highest rank of bins 1, 2 and 3; bin 4 is everything beyond
 
 
 def masked_note(count: int, lang: str = "en") -> str:
@@ -123,3 +127,89 @@ def step_html(step: Step, lang: str = "en") -> str:
 <tfoot><tr class="rest"><td colspan="2" class="rest-label">{L('others')}</td>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
 <div class="step-legend">{legend}</div>
 <div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {step.kept_count:,}</div>{masked_html}</div>"""
+
+
+def rank_bin(rank: int) -> int:
+    """1 for rank 1, 2 for ranks 2–10, 3 for 11–100, 4 beyond."""
+    return next((b for b, top in enumerate(RANK_BINS, start=1) if rank <= top), len(RANK_BINS) + 1)
+
+
+def whole(n: int, lang: str = "en") -> str:
+    """1234 → "1,234" (en) or "1.234" (pt-BR)."""
+    return f"{n:,}".replace(",", "." if lang.startswith("pt") else ",")
+
+
+def small_percent(p: float, lang: str = "en") -> str:
+    """A probability as a percentage that stays readable when tiny: 0.853 → "85.3%", 0.00042 → "0.042%",
+    3.2e-9 → "0.00000032%" (two significant digits below 1%; in pt-BR with a comma)."""
+    if p >= 0.01 or p <= 0:
+        return percent(p, lang)
+    digits = min(12, 1 - math.floor(math.log10(p * 100)))
+    return decimal(p * 100, lang, digits) + "%"
+
+
+def rank_legend_html(lang: str = "en") -> str:
+    """The four colours and what they mean, and how to see a token's numbers (shown in colour mode only)."""
+    L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
+    swatches = "".join(f'<span class="rk-key"><span class="rk rk{b} rk-swatch"></span>{L(f"rank_bin_{b}")}</span>'
+                       for b in range(1, len(RANK_BINS) + 2))
+    return (f'<div class="rk-legend"><span class="rk-legend-title">{L("rank_legend")}</span> {swatches}'
+            f'<div class="rk-hint">{L("rank_hint")}</div></div>')
+
+
+def ranked_html(prompt: str, pieces: list[str], ranks: list[TokenRank], lang: str = "en", note: str = "",
+                end: TokenRank | None = None) -> str:
+    """The story as `greentext_html` draws it ('>' lines green, the generated part marked), each generated
+    token in a span of class `rk rk1`…`rk rk4` by the rank it had when chosen, with its numbers in a tip.
+
+    `pieces` are the continuation's tokens as shown (masked in lecture-safe mode; joined = the text) and
+    `ranks` their ranks; `end` the rank of a final <|endoftext|>. The colours, the ↵ of each generated
+    newline, the <|endoftext|> mark, the tips and the legend show only in colour mode (the page's
+    `body.rank-colour`, see app.css): without it the view looks exactly like `greentext_html`.
+    """
+    lines: list[tuple[str, list[str]]] = []  # (line text, fragments)
+    line_text, plain, gen = "", [], []
+
+    def close_line():
+        nonlocal line_text, plain, gen
+        body = "".join(plain) + (f'<span class="gt-gen">{"".join(gen)}</span>' if gen else "")
+        lines.append((line_text, body))
+        line_text, plain, gen = "", [], []
+
+    for i, part in enumerate(prompt.split("\n")):
+        if i:
+            close_line()
+        line_text += part
+        plain.append(esc(part))
+
+    def token(piece: str, ranks: list[TokenRank], cls: str = "") -> str:
+        """One token's span (or several tokens' that share one character): the colour of the least
+        likely, a tip with each one's numbers."""
+        tips = "; ".join(text("rank_tip", lang, rank=whole(r.rank, lang), p=small_percent(r.p_raw, lang),
+                              p_final=small_percent(r.p_final, lang)) for r in ranks)
+        worst = max(r.rank for r in ranks)
+        shown = visible(piece) if piece else "↵" if cls == "rk-nl" else EOS
+        return (f'<span class="rk rk{rank_bin(worst)}{" " + cls if cls else ""}" tabindex="-1" '
+                f'data-rank="{worst}">{esc(piece)}<span class="rk-tip"><code>{esc(shown)}</code> '
+                f'{esc(tips)}</span></span>')
+
+    waiting: list[TokenRank] = []  # tokens that add no text alone (part of a character's bytes)
+    for piece, rank in zip(pieces, ranks):
+        waiting.append(rank)
+        if not piece:
+            continue
+        for i, part in enumerate(piece.split("\n")):
+            if i:  # the newline this token wrote: a ↵ at the end of the line, in the token's colour
+                gen.append(token("", waiting, "rk-nl"))
+                close_line()
+            if part:
+                line_text += part
+                gen.append(token(part, waiting))
+        waiting = []
+    if end is not None:
+        gen.append(token("", waiting + [end], "rk-end"))
+    close_line()
+    body = "".join(f'<div class="{"gt-green" if t.startswith(">") else "gt-plain"}">{html or "&nbsp;"}</div>'
+                   for t, html in lines)
+    note_html = f'<div class="gt-note">{esc(note)}</div>' if note else ""
+    return f'{rank_legend_html(lang)}<div class="greentext ranked">{body}</div>{note_html}'

@@ -70,10 +70,11 @@ def browser():
         browser.close()
 
 
-def open_app(browser, url: str, locale: str = "en-US", ready: str = "#g-generate", size=(1366, 900)):
+def open_app(browser, url: str, locale: str = "en-US", ready: str = "#g-generate", size=(1366, 900), **options):
     """A fresh context (own language, own session, `size` viewport) on the app, with everything non-local
-    aborted; returns once `ready` is visible (a link that opens another tab: that tab's element)."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale=locale)
+    aborted; returns once `ready` is visible (a link that opens another tab: that tab's element).
+    `options` go to `new_context` (e.g. has_touch=True)."""
+    context = browser.new_context(**{"viewport": {"width": size[0], "height": size[1]}, "locale": locale, **options})
     context.set_default_timeout(SLOW)
     context.set_default_navigation_timeout(SLOW)
 

@@ -28,6 +28,7 @@ def test_alone_it_equals_the_engine_token_for_token(engine, worker, settings):
         job = worker.submit(prompt, settings).wait()
         run = engine.generate(prompt, settings)
         assert job.ids == run.ids and job.text == run.text
+        assert job.ranks == run.ranks and len(job.ranks) == len(job.ids)  # the same numbers, from the same step
         assert job.finish_reason == run.finish_reason
 
 

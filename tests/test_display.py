@@ -38,3 +38,10 @@ def test_on_masks_tokens_steps_and_text_but_not_ids():
     masked = display.steps([step, None])
     assert masked[0].candidates[0].token == "·████" and masked[0].candidates[0].p_raw == 0.9 and masked[1] is None
     assert display.text("oh shit") == "oh ████"
+
+
+def test_pieces_stay_masked_however_the_tokens_split_a_word():
+    shown, pieces = Display(safe_mode=True).pieces(PROMPT, ["i", "t hap", "pens"])
+    assert pieces == ["█", "█ hap", "pens"] and shown.story == "be me, ████ happens" and shown.masked == 1
+    shown, pieces = Display(safe_mode=False).pieces(PROMPT, ["i", "t"])
+    assert pieces == ["i", "t"] and shown.masked == 0

@@ -257,3 +257,54 @@ def test_tokens_per_second_is_decode_time(engine):
     run = engine.generate(PROMPT, SamplingSettings(temperature=0, max_new_tokens=8))
     assert run.seconds > 0 and run.tokens_per_second == pytest.approx(len(run.ids) / run.seconds)
 
+
+
+# ---- every token's rank and probabilities (the Generate tab's colouring) ------------------------------
+def teacher_forced(engine, run):
+    """The logits of every generated position from one forward pass over prompt + generation (no cache)."""
+    ids = torch.tensor([run.prompt.ids + run.ids])
+    with torch.inference_mode():
+        logits = engine.model(input_ids=ids).logits[0].float()
+    return logits[len(run.prompt.ids) - 1: ids.shape[1] - 1]  # position i predicts generated token i
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: f"T{s.temperature}-k{s.top_k}-p{s.top_p}")
+def test_each_tokens_rank_and_p_are_the_models_numbers(engine, settings):
+    from greentext import sampling
+
+    run = engine.generate(PROMPT, settings)
+    assert len(run.ranks) == len(run.ids)
+    for token, kept, logits in zip(run.ids, run.ranks, teacher_forced(engine, run)):
+        assert kept.rank == int((logits > logits[token]).sum()) + 1
+        assert kept.p_raw == pytest.approx(float(logits.softmax(-1)[token]), abs=1e-5)
+        final = sampling.process(logits[None], settings).final[0].softmax(-1)
+        expected = float(token == int(logits.argmax())) if settings.greedy else float(final[token])
+        assert kept.p_final == pytest.approx(expected, abs=1e-5) and kept.p_final > 0
+
+
+def test_greedy_tokens_are_all_rank_1(engine):
+    run = engine.generate(PROMPT, SamplingSettings(temperature=0, max_new_tokens=30))
+    assert {r.rank for r in run.ranks} == {1} and {r.p_final for r in run.ranks} == {1.0}
+    assert all(0 < r.p_raw <= 1 for r in run.ranks)
+
+
+def test_temperature_shows_in_the_ranks(engine):
+    """What the colouring makes visible: the hotter, the more tokens from far down the list."""
+    def beyond_10(temperature):
+        ranks = [r.rank for seed in range(3) for r in engine.generate(
+            PROMPT, SamplingSettings(temperature=temperature, top_k=0, top_p=1.0, max_new_tokens=40, seed=seed)).ranks]
+        return sum(r > 10 for r in ranks) / len(ranks)
+
+    assert beyond_10(0.3) < beyond_10(2.0) and beyond_10(2.0) > 0.3
+
+
+def test_ranks_are_the_step_records_numbers(engine):
+    run = engine.generate(PROMPT, SETTINGS[2], top_n=5)
+    for step, kept in zip(run.steps, run.ranks):
+        assert (step.chosen.rank, step.chosen.p_raw, step.chosen.p_final) == pytest.approx(
+            (kept.rank, kept.p_raw, kept.p_final), rel=1e-6)
+    walk = engine.walk(PROMPT, SETTINGS[2], top_n=5)
+    walk.sample(), walk.sample(), walk.pick(rank=7), walk.undo()
+    assert len(walk.ranks) == len(walk.ids) == 2 and walk.ranks == run.ranks[:2]
+    walk.pick(rank=7)
+    assert walk.ranks[-1].rank == 7 and walk.ranks[-1].p_final == walk.steps[-1].chosen.p_final

@@ -33,3 +33,16 @@ def test_split_characters_show_their_bytes(tokenizer):
 
 def test_end_of_text_token_is_shown_by_name(tokenizer):
     assert TokenText(tokenizer).token(50256).token == "<|endoftext|>"
+
+
+def test_pieces_are_each_tokens_share_of_the_decoded_text(tokenizer):
+    text = TokenText(tokenizer)
+    for sample in ["🙂 be me 👩‍🏫🔥\n>be", "Parabéns\n>be me", "<script>alert(1)</script>"]:
+        ids = tokenizer.encode(sample)
+        pieces = text.pieces(ids)
+        assert len(pieces) == len(ids) and "".join(pieces) == tokenizer.decode(ids) == sample
+    ids = tokenizer.encode("🙂 be")
+    assert text.pieces(ids)[:2] == ["", "🙂"]  # the character goes to the token that completes it
+    stray = [tokenizer.encode("🙂")[0], 502]  # an emoji's first byte, never completed
+    assert "".join(text.pieces(stray)) == tokenizer.decode(stray) == "� me"
+    assert text._pieces_by_decoding(tokenizer.encode("🙂 be\n>x")) == text.pieces(tokenizer.encode("🙂 be\n>x"))

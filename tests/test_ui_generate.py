@@ -1,5 +1,6 @@
 """The Generate tab's handlers, called directly: the stream, its notes, Stop, and lecture-safe mode."""
 
+import re
 import time
 from types import SimpleNamespace
 
@@ -81,3 +82,20 @@ def test_a_bad_setting_is_named_in_the_pages_language(tab):
 
     with pytest.raises(gr.Error, match="temperatura deve ser 0 \\(guloso\\)"):
         list(tab.stream(">be me", 7, 40, 0.9, 16, 1, request=PT))
+
+
+def test_the_last_update_carries_the_ranks_and_colour_streams_them(tab, engine):
+    updates = list(tab.stream(">be me", 1.5, 0, 1.0, 12, 3))
+    run = engine.generate(">be me", SamplingSettings(1.5, 0, 1.0, 12, 3))
+    *streamed, (html, plain, _, _) = updates
+    assert all("data-rank" not in u[0] for u in streamed)  # colour off: the plain greentext while streaming
+    ranks = [int(r) for r in re.findall(r'data-rank="(\d+)"', html.split('<div class="greentext ranked">')[1])]
+    assert ranks == [r.rank for r in run.ranks] and plain == ">be me" + run.text  # each token once, in order
+    colour = list(tab.stream(">be me", 1.5, 0, 1.0, 12, 3, True, request=PT))
+    assert all("data-rank" in u[0] for u in colour) and colour[-1][0].count("posição ") == len(run.ids)
+
+
+def test_masked_words_stay_masked_in_the_coloured_story(tab, swearing):
+    *_, (html, plain, _, _) = tab.stream(">be me", 0, 0, 1.0, 3, 1, True)
+    assert "shit" not in html + plain
+    assert html.count('data-rank="1"> ████<span class="rk-tip"><code>·████</code>') == 3

@@ -20,6 +20,8 @@ EXAMPLES = [
     "feijoada on wednesday\n>be me",
     ">be me",
 ]
+# Colouring by rank is the page's CSS class `rank-colour` (app.css): switching it needs no server call.
+RANK_COLOUR_JS = "(on) => { document.body.classList.toggle('rank-colour', on); return on; }"
 # Seconds between streamed updates of one generation (the first token goes at once).
 STREAM_EVERY = float(os.environ.get("GREENTEXT_STREAM_EVERY", "0.05"))
 
@@ -31,19 +33,22 @@ class GenerateTab:
     def __init__(self, app: App):
         self.app = app
 
-    def stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, request: gr.Request = None):
-        """Stream (greentext HTML, plain text, status, the run's replay data) as the story is written
-        (masked in lecture-safe mode)."""
+    def stream(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, colour: bool = False,
+               request: gr.Request = None):
+        """Stream (greentext HTML, plain text, status, the run's replay data) as the story is written (masked in
+        lecture-safe mode). The last update always carries each token's rank (`views.ranked_html`), so that
+        colouring by rank can be switched on afterwards without generating again; with `colour` on, every
+        update does. The replay data (prompt, settings, seed, length) comes with the last update."""
         self.app.check_rate(request)
         page = lang(request)
         job = self._start(prompt, temperature, top_k, top_p, max_new_tokens, seed, page)
         with self.app.errors(page):
             for _ in self._updates(job):
-                yield *self.view(job, page), None
+                yield *self.view(job, page, ranked=bool(colour)), None
         s = job.settings
         replay = {"prompt": prompt, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
                   "max_new_tokens": s.max_new_tokens, "seed": s.seed, "tokens": len(job.ids)}
-        yield *self.view(job, page), replay
+        yield *self.view(job, page, ranked=True), replay
 
     def stopped(self, status: str, request: gr.Request = None) -> str:
         """Stop pressed: the status line says so (the story so far stays)."""
@@ -72,16 +77,28 @@ class GenerateTab:
                 yield self.app.display.story(job.prompt, job.text).text
         yield self.app.display.story(job.prompt, job.text).text
 
-    def view(self, job, page: str) -> tuple[str, str, str]:
-        """(greentext HTML with its notes, plain text, status line) of a generation so far."""
-        shown = self.app.display.story(job.prompt, job.text)
+    def view(self, job, page: str, ranked: bool = False) -> tuple[str, str, str]:
+        """(greentext HTML with its notes, plain text, status line) of a generation so far; `ranked`: the
+        HTML with each token's rank and probabilities (`views.ranked_html`)."""
+        engine = self.app.engine
+        ids = list(job.ids)  # one snapshot: the batch worker may add a token meanwhile
+        ranks, end = job.ranks[:len(ids)], None  # the worker appends a token's rank before its id
+        if ids and ids[-1] == engine.eos_id:
+            ids, ranks, end = ids[:-1], ranks[:-1], ranks[-1]
+        if ranked:
+            shown, pieces = self.app.display.pieces(job.prompt, engine.text.pieces(ids))
+        else:
+            shown = self.app.display.story(job.prompt, engine.continuation(ids))
         notes = job.prompt.notes_in(page) + [views.masked_note(shown.masked, page)]
         if job.finish_reason == "time":
             notes.append(i18n.text("time_note", page, s=self.app.time_limit))
-        info = self.app.engine.info
+        note = " ".join(n for n in notes if n)
+        info = engine.info
         status = i18n.text("generate_status", page, seed=job.seed, n=len(job.ids), tps=job.tokens_per_second,
                            device=info.device, dtype=info.dtype)
-        return views.greentext_html(shown.prompt, shown.text, " ".join(n for n in notes if n)), shown.story, status
+        story = (views.ranked_html(shown.prompt, pieces, ranks, page, note, end) if ranked
+                 else views.greentext_html(shown.prompt, shown.text, note))
+        return story, shown.story, status
 
     def _start(self, prompt, temperature, top_k, top_p, max_new_tokens, seed, page: str = "en"):
         settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed, page)
@@ -129,10 +146,13 @@ def tab(handlers: GenerateTab):
         with gr.Column(scale=1, min_width=340):
             story = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
             status = gr.Markdown("", elem_id="g-status")
+            colour = gr.Checkbox(False, label=I18N("colour_by_rank"), info=I18N("colour_info"), elem_id="g-colour")
             explain = gr.Button(I18N("explain"), elem_id="g-explain")
             text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
 
-    event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed], [story, text, status, replay],
-                     api_visibility="private", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
+    event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed, colour],
+                     [story, text, status, replay], api_visibility="private", concurrency_id=GENERATE_GROUP,
+                     concurrency_limit=BATCH)
     stop.click(handlers.stopped, status, status, cancels=[event], api_visibility="private")
+    colour.change(None, colour, None, js=RANK_COLOUR_JS)  # the last story drawn again, in the browser
     return event, text, [prompt, temperature, top_k, top_p, max_new, seed], explain, replay
