@@ -17,6 +17,12 @@ and patched by exact string replacements (each must match, so a changed bertviz 
   every token up to 74 for the bundled model's 4 × 4).
 - Drawing only what shows: a line is drawn per nonzero rounded weight. Past `LINE_BUDGET` lines the
   head view draws the lines of the token under the pointer only, so 1,024 tokens never freeze a browser.
+- Sized to its content: `Page.height` is computed from what is drawn (bertviz's own geometry, read
+  from its JS: tokens × row height, layers × thumbnail height, plus the header's lines at the width of
+  a phone's frame), so no part is cut off before any script runs; then the page reports its exact
+  height to the app (`postMessage`), which sets the iframe to it (`greentext/web/attention_tab.js`).
+- Projector mode: `big=True` (or a `{gtBig: true}` message from the app when body.big toggles) sets
+  `body.big` in the page: larger type, and the drawing zoomed to the width it has, at most `BIG_ZOOM`.
 - Safe: tokens travel as JSON with `<`, `>` and `&` escaped, bertviz puts them in the SVG as text,
   and the page sits in a sandboxed iframe (scripts, no same origin) written with `srcdoc`, escaped.
 """
@@ -44,6 +50,11 @@ MAX_TOKENS = 1024  # GPT-2's whole context; above it the views give a message (t
 LINE_BUDGET = 30_000  # head view: more lines than this → lines of the hovered token only (measured in Chromium)
 MODEL_LINES = 45_000  # model view: lines drawn by all thumbnails together, at most
 THUMB_HEIGHT = 170  # model view: px a thumbnail is tall, at most (an overview of every layer and head)
+BIG_ZOOM = 1.5  # projector mode: the drawing grows to the width it has, up to this factor (15 px text → 22.5)
+NARROW = 300  # px: the narrowest a view's frame is (a 390 px phone); the header's lines are counted at it
+MAX_HEIGHT = 100_000  # px: the most an iframe is made tall (1,024 tokens draw ~23,100 px, ×1.5 in projector mode)
+BODY_MARGIN = 8  # px around the page (bertviz.css)
+SCROLLBAR = 17  # px a horizontal scrollbar takes when a drawing is wider than its frame (a phone)
 SCALE = 255  # weights are sent as round(w * 255), uint8
 GEN_COLOR = "#c2410c"  # generated tokens (the prompt stays black)
 
@@ -127,6 +138,12 @@ def model_view_js() -> str:
                   '.attr("stroke-opacity", function (d) {\n                    return d.w;', count=2)
     js = _replace(js, '.classed("token", true)', '.classed("token", true)\n                .classed("gen", (d, i) => GT.gen[i])')
     js = _replace(js, 'console.log("x", x, y)', "")
+    # Its words in the page's language.
+    js = _replace(js, '.text("Heads")', ".text(GT.words.heads_axis)")
+    js = _replace(js, '.text("Layers")', ".text(GT.words.layers_axis)")
+    js = _replace(js, """.text('Layer ' + config.layers[layerIndex] + ", Head " + config.heads[headIndex])""",
+                  ".text(GT.words.detail_heading.replace('{layer}', config.layers[layerIndex])"
+                  ".replace('{head}', config.heads[headIndex]))")
     # Thumbnails at most THUMB_HEIGHT px tall (stock: 7 × 12/heads px a token, 500 px for 4 heads × 24).
     js = _replace(js, "config.thumbnailBoxHeight = 7 * (12 / config.totalHeads);",
                   "config.thumbnailBoxHeight = Math.min(7 * (12 / config.totalHeads), "
@@ -134,8 +151,66 @@ def model_view_js() -> str:
     return js
 
 
-# The prelude: inflate the weights, build bertviz's params, and stand in for require.js.
+# --- size: the frame's height from what it draws ---------------------------------------------------------
+@lru_cache(maxsize=None)
+def geometry(view: str) -> dict[str, float]:
+    """bertviz's layout constants (`const NAME = number;`) from its JS: what the frame heights follow."""
+    js = _read(_package_dir("bertviz") / f"{view}_view.js")
+    return {k: float(v) for k, v in re.findall(r"const ([A-Z_]+) = (\d+(?:\.\d+)?);", js)}
 
+
+def head_drawing(n: int) -> tuple[int, int]:
+    """(width, height) in px of the head view's drawing of n tokens, as bertviz lays it out: a row of
+    head squares (TEXT_TOP), then a row per token; tokens left and right of the lines."""
+    g = geometry("head")
+    return int(2 * g["BOXWIDTH"] + g["MATRIX_WIDTH"]), int(np.ceil(n * g["BOXHEIGHT"] + g["TEXT_TOP"]))
+
+
+def model_drawing(layers: int, heads: int, rows: int) -> tuple[int, int]:
+    """(width, height) in px of the model view's drawing: `layers` rows of thumbnails of `rows` token
+    blocks (each at most THUMB_HEIGHT px, as patched), or the detail of one head if that is taller."""
+    g = geometry("model")
+    axis = g["HEADING_TEXT_SIZE"] + g["HEADING_PADDING"] + g["TEXT_SIZE"] + g["TEXT_PADDING"]
+    box = min(7 * 12 / heads, THUMB_HEIGHT / max(rows, 1))
+    thumbs = layers * (rows * box + 2 * g["THUMBNAIL_PADDING"]) + axis
+    detail = rows * g["DETAIL_BOX_HEIGHT"] + 2 * g["DETAIL_PADDING"] + g["DETAIL_HEADING_HEIGHT"]
+    return int(g["DIV_WIDTH"]), int(np.ceil(max(thumbs, detail)))
+
+
+# The header's type, (font px, line height, margin below) as greentext/web/bertviz.css sets them;
+# projector mode (body.big) multiplies the sizes by BIG_TYPE.
+HEAD_TYPE, TEXT_TYPE, BIG_TYPE = (17, 1.25, 4), (14, 1.35, 6), 1.4
+CHAR_WIDTH = 0.56  # Helvetica/Arial's average character is ~0.5 em; a little more, so the count is not short
+
+
+def header_height(title: str, lines: list[str], width: int = NARROW, big: bool = False) -> int:
+    """px the title and the lines of help above a drawing take in a frame `width` px wide (wrapped by
+    words at an average character width: an upper bound for the Latin text of the app's two languages)."""
+    scale = BIG_TYPE if big else 1.0
+    total = 0.0
+    for i, line in enumerate([title] + lines):
+        size, leading, below = HEAD_TYPE if i == 0 else TEXT_TYPE
+        per_line = max(1, int((width - 2 * BODY_MARGIN) / (size * scale * CHAR_WIDTH)))
+        rows, used = 1, 0
+        for word in line.split():
+            need = len(word) + (1 if used else 0)
+            if used and used + need > per_line:
+                rows, used, need = rows + 1, 0, len(word)
+            used += need
+            while used > per_line:  # a word longer than a line breaks anywhere
+                rows, used = rows + 1, used - per_line
+        total += rows * size * scale * leading + below
+    return int(np.ceil(total))
+
+
+def frame_height(title: str, lines: list[str], drawing: tuple[int, int], big: bool = False) -> int:
+    """The iframe's height before the page reports its own: the header at the narrowest width, the
+    drawing (zoomed by at most BIG_ZOOM in projector mode) and a scrollbar below it if it may scroll."""
+    width, height = drawing
+    zoom = BIG_ZOOM if big else 1.0
+    scrollbar = SCROLLBAR if width * zoom > NARROW - 2 * BODY_MARGIN else 0
+    return min(MAX_HEIGHT, header_height(title, lines, NARROW, big) + int(np.ceil(height * zoom)) + scrollbar
+               + 2 * BODY_MARGIN + 4)
 
 
 # --- data ---------------------------------------------------------------------------------------------
@@ -204,7 +279,7 @@ class Page:
     """One bertviz view as a standalone HTML page, and how to put it in the app."""
 
     html: str  # the whole page (goes into the iframe's srcdoc)
-    height: int  # iframe height in px
+    height: int  # iframe height in px until the page reports its own (see frame_height): all of it shows
     data: dict  # what the page's JSON carries (tests decode it)
     title: str = ""
     notes: list[str] = field(default_factory=list)
@@ -212,7 +287,8 @@ class Page:
     def iframe(self) -> str:
         """The page in a sandboxed iframe: its scripts run in an opaque origin that cannot reach the app."""
         return (f'<iframe class="gt-bertviz" sandbox="allow-scripts" title="{html.escape(self.title, quote=True)}" '
-                f'style="width:100%;height:{self.height}px;border:1px solid #ddd;border-radius:8px;background:#fff" '
+                f'style="display:block;box-sizing:content-box;width:calc(100% - 2px);height:{self.height}px;'
+                f'border:1px solid #ddd;border-radius:8px;background:#fff" '
                 f'srcdoc="{html.escape(self.html, quote=True)}"></iframe>')
 
     @property
@@ -221,19 +297,27 @@ class Page:
         return len(self.iframe().encode("utf-8"))
 
 
+FRAME_WORDS = ("no_stream", "no_libs", "heads_axis", "layers_axis", "detail_heading")  # what the page's JS writes
+
+
 def _page(kind: str, title: str, lines: list[str], legend: bool, data: dict, js: str, scripts: str,
-          height: int) -> Page:
+          drawing: tuple[int, int], big: bool) -> Page:
     L = functools.partial(text, lang=data["lang"])
+    data = dict(data, width=drawing[0], bigZoom=BIG_ZOOM, text={k: L(k) for k in FRAME_WORDS})
     notes_html = "".join(f'<p class="gt-note">{html.escape(n)}</p>' for n in lines[1:])
+    legend_line = f'{L("legend_prompt")} · {L("legend_gen")}'
+    big_class = ' class="big"' if big else ""
     legend_html = (f'<p class="gt-legend"><span class="p">{html.escape(L("legend_prompt"))}</span> · '
                    f'<span class="g">{html.escape(L("legend_gen"))}</span></p>') if legend else ""
     body = (f'<p class="gt-head">{html.escape(title)}</p><p class="gt-help">{html.escape(lines[0])}</p>'
             f'{notes_html}{legend_html}<p id="gt-error"></p>'
-            f'<div id="gt-vis"><span>Layer: <select id="layer"></select></span><div id="vis"></div></div>')
+            f'<div id="gt-vis"><span>{html.escape(L("layer"))}: <select id="layer"></select></span><div id="vis"></div></div>')
     page = (f'<!doctype html><html lang="{data["lang"]}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<style>{_web("bertviz.css").replace("__GEN__", GEN_COLOR)}</style></head><body data-view="{kind}">{body}\n{scripts}\n'
+            f'<style>{_web("bertviz.css").replace("__GEN__", GEN_COLOR)}</style></head>'
+            f'<body data-view="{kind}"{big_class}>{body}\n{scripts}\n'
             f'<script type="application/json" id="gt-data">{_json(data)}</script>\n'
             f'<script>{_web("bertviz_prelude.js")}</script>\n<script>{js}</script></body></html>')
+    height = frame_height(title, lines + ([legend_line] if legend else []), drawing, big)
     return Page(page, height, data, title, lines[1:])
 
 
@@ -244,9 +328,10 @@ def _gen_flags(n: int, prompt_tokens: int | None, starts=None) -> list[bool]:
 
 
 def head_view(tokens, layer_weights: np.ndarray, layer: int, *, prompt_tokens: int | None = None,
-              head: int | None = None, lang: str = "en", url_prefix: str | None = None) -> Page:
+              head: int | None = None, lang: str = "en", url_prefix: str | None = None, big: bool = False) -> Page:
     """bertviz's head view of one layer: `layer_weights` (heads, n, n); `head` (None = all) starts selected.
-    Tokens from `prompt_tokens` on are marked as generated; `url_prefix` serves the libraries (None: inline)."""
+    Tokens from `prompt_tokens` on are marked as generated; `url_prefix` serves the libraries (None: inline);
+    `big`: projector mode (larger type) from the start."""
     lang = lang if lang in LANGS else "en"
     L = functools.partial(text, lang=lang)
     heads, n = layer_weights.shape[0], layer_weights.shape[-1]
@@ -259,17 +344,15 @@ def head_view(tokens, layer_weights: np.ndarray, layer: int, *, prompt_tokens: i
     notes = [L("head_help"), L("shift")] + ([L("lazy", n=n, heads=heads, lines=lines_drawn)] if lazy else [])
     data = dict(lang=lang, labels=names, heads=heads, layers=[int(layer)], scale=SCALE, lazy=lazy,
                 gen=_gen_flags(n, prompt_tokens), boundary=n if prompt_tokens is None else int(prompt_tokens),
-                genColor=GEN_COLOR, lines=lines_drawn, text={k: L(k) for k in ("no_stream", "no_libs")},
-                weights=deflate(tri),
+                genColor=GEN_COLOR, lines=lines_drawn, weights=deflate(tri),
                 params=dict(default_filter="0", root_div_id="gt-vis", layer=int(layer),
                             heads=None if head is None or head < 0 else [int(head)], include_layers=[int(layer)]))
-    height = min(720, int(n * 22.5 + 30 + 190))
     return _page("head", L("head_title", layer=layer), notes, prompt_tokens is not None and prompt_tokens < n,
-                 data, head_view_js(), script_tags(url_prefix), height)
+                 data, head_view_js(), script_tags(url_prefix), head_drawing(n), big)
 
 
 def model_view(tokens, weights: np.ndarray, *, prompt_tokens: int | None = None, lang: str = "en",
-               url_prefix: str | None = None, rows: int | None = None) -> Page:
+               url_prefix: str | None = None, rows: int | None = None, big: bool = False) -> Page:
     """bertviz's model view: a thumbnail per layer and head, `weights` (layers, heads, n, n) pooled to at
     most `rows` (default `thumb_rows(layers, heads)`) token blocks a side (exact when n <= rows)."""
     lang = lang if lang in LANGS else "en"
@@ -288,13 +371,11 @@ def model_view(tokens, weights: np.ndarray, *, prompt_tokens: int | None = None,
     boundary = n if prompt_tokens is None else int(prompt_tokens)
     data = dict(lang=lang, labels=names, heads=heads, layers=list(range(layers)), scale=SCALE, lazy=False,
                 gen=_gen_flags(n, prompt_tokens, edges[:-1]), boundary=0, genColor=GEN_COLOR, thumbHeight=THUMB_HEIGHT,
-                edges=edges.tolist(), text={k: L(k) for k in ("no_stream", "no_libs")},
-                weights=deflate(triangles(thumbs)),
+                edges=edges.tolist(), weights=deflate(triangles(thumbs)),
                 params=dict(default_filter="0", root_div_id="gt-vis", display_mode="light",
                             include_layers=list(range(layers)), include_heads=list(range(heads)), total_heads=heads))
-    box = min(7 * 12 / heads, THUMB_HEIGHT / m)
-    height = min(760, int(layers * (m * box + 10) + 38 + 150))
-    return _page("model", L("model_title"), notes, boundary < n, data, model_view_js(), script_tags(url_prefix), height)
+    return _page("model", L("model_title"), notes, boundary < n, data, model_view_js(), script_tags(url_prefix),
+                 model_drawing(layers, heads, m), big)
 
 
 def too_long(n: int, lang: str = "en") -> str | None:

@@ -38,13 +38,22 @@ def step_figure(step: Step, lang: str = "en", top: int = 15) -> go.Figure:
     return fig
 
 
-def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, prompt_tokens: int | None = None) -> go.Figure:
+# The heatmap's type: (font px, px per token row, most labelled ticks an axis) in normal and projector mode.
+HEATMAP_TYPE = {False: (13, 18, 48), True: (20, 26, 32)}
+HEATMAP_MAX_HEIGHT = {False: 900, True: 1100}
+
+
+def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, prompt_tokens: int | None = None,
+                     big: bool = False) -> go.Figure:
     """Heatmap of one (n × n) attention matrix: row = the token attending, column = the token looked at.
 
     The axes carry the tokens as the bertviz views write them ("·be", "↵"); generated tokens (from
-    `prompt_tokens` on) are labelled in bold orange, after a gold line."""
+    `prompt_tokens` on) are labelled in bold orange, after a gold line. `big`: projector mode (larger
+    type, taller rows, fewer labelled ticks); the margins grow to fit the labels (automargin) and the
+    title sits in a top margin of its own."""
     names = labels(tokens)
     n = len(tokens)
+    font, row, most = HEATMAP_TYPE[bool(big)]
     masked = np.where(np.tril(np.ones((n, n), dtype=bool)), weights, np.nan)
     # The first token soaks up much attention in GPT-2; a 99th-percentile top keeps the rest visible.
     top = float(np.nanpercentile(masked, 99)) if n > 1 else 1.0
@@ -52,7 +61,7 @@ def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, promp
     # Plotly reads a little HTML in labels: escape the tokens, then mark the generated ones.
     ticks = [html.escape(t, quote=False) for t in names]
     ticks = [f"<b><span style='color:{GEN}'>{t}</span></b>" if i >= prompt else t for i, t in enumerate(ticks)]
-    every = max(1, -(-n // 48))  # at most ~48 labelled ticks an axis
+    every = max(1, -(-n // most))  # at most `most` labelled ticks an axis
     shown = list(range(0, n, every))
     hover = np.array([[f"{i}:{ticks[i]} → {j}:{ticks[j]}" for j in range(n)] for i in range(n)], dtype=object) \
         if n <= 256 else None
@@ -63,9 +72,13 @@ def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, promp
         edge = prompt - 0.5
         for line in (dict(x0=-0.5, x1=n - 0.5, y0=edge, y1=edge), dict(x0=edge, x1=edge, y0=-0.5, y1=n - 0.5)):
             fig.add_shape(type="line", line=dict(color=GOLD, width=2), **line)
-    size = min(900, 220 + 18 * n)
-    fig.update_layout(title=title, height=size, margin=dict(l=110, r=10, t=40, b=110), font=dict(size=13),
-                      plot_bgcolor="white")
-    fig.update_xaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], tickangle=-60)
-    fig.update_yaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], autorange="reversed")
+    title_size = round(font * 1.35)
+    top_margin = title_size * 2 + 12  # the title's own band: nothing of the plot (or the page) over it
+    size = min(HEATMAP_MAX_HEIGHT[bool(big)], 200 + top_margin + row * n)
+    fig.update_layout(title=dict(text=title, font=dict(size=title_size), x=0, xref="paper", xanchor="left",
+                                 y=1, yref="container", yanchor="top", pad=dict(t=8)),
+                      height=size, margin=dict(l=40, r=10, t=top_margin, b=40, autoexpand=True),
+                      font=dict(size=font), plot_bgcolor="white")
+    fig.update_xaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], tickangle=-60, automargin=True)
+    fig.update_yaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], autorange="reversed", automargin=True)
     return fig

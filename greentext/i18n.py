@@ -72,7 +72,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "probabilidades continuam as do modelo (`--safe-mode off` para desligar)"),
     "safe_off": ("⚠️ **Lecture-safe mode: off** · the model's words are shown unfiltered",
                  "⚠️ **Modo seguro para aula: desligado** · as palavras do modelo aparecem sem filtro"),
-    # ---- the model panel (built once, in English: it names the model's facts) ----
+    # ---- the model panel (in the page's language, written when the page loads) ----
     "model_line": ("**{name}** · {parameters:,} parameters · {layers} layers · {heads} heads · context {context} · "
                    "vocabulary {vocab_size:,} · {device} · {dtype}",
                    "**{name}** · {parameters:,} parâmetros · {layers} camadas · {heads} cabeças · contexto {context} · "
@@ -253,6 +253,9 @@ WORDS: dict[str, tuple[str, str]] = {
               "A linha de um token é o que o modelo olhou ao lê-lo, para escolher o próximo: para ver o que ele olhou "
               "ao escrever uma palavra, passe o mouse no token anterior."),
     "model_help": ("Click a thumbnail for the detail.", "Clique numa miniatura para ver o detalhe."),
+    "heads_axis": ("Heads", "Cabeças"),
+    "layers_axis": ("Layers", "Camadas"),
+    "detail_heading": ("Layer {layer}, head {head}", "Camada {layer}, cabeça {head}"),
     "pooled": ("{n} tokens drawn as {m} blocks of about {k} tokens each (labels: token numbers).",
                "{n} tokens desenhados como {m} blocos de cerca de {k} tokens (rótulos: números dos tokens)."),
     "lazy": ("{n} tokens × {heads} heads = {lines:,} lines: too many to draw at once, so the lines of the token "

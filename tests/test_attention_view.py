@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
 
@@ -157,3 +158,68 @@ def test_size_targets_on_gpt2_small(n, limit):
     shipped = (av.head_view(tokens, weights[5], 5, url_prefix="x").shipped
                + av.model_view(tokens, weights, url_prefix="x").shipped + libraries)
     assert shipped <= limit
+
+
+# --- the frame's height: all of the drawing shows, at any length, in both modes ---------------------------
+def bertviz_constant(view: str, name: str) -> float:
+    """A layout constant as bertviz's own JS sets it (read here, apart from the module's reading)."""
+    js = (av._package_dir("bertviz") / f"{view}_view.js").read_text(encoding="utf-8")
+    return float(re.search(rf"const {name} = ([\d.]+);", js).group(1))
+
+
+HEADER_AT_LEAST = 100  # px: a title and three lines of help in the narrowest frame take more than this
+
+
+@pytest.mark.parametrize("big", [False, True])
+@pytest.mark.parametrize("n", [5, 200])
+def test_head_view_frame_is_as_tall_as_its_drawing(n, big):
+    """bertviz draws a row of head squares (TEXT_TOP) and a row per token (BOXHEIGHT): the frame holds
+    all of them and the header, zoomed in projector mode (a 720 px cap cut 200 tokens to ~30 rows)."""
+    page = av.head_view([f"t{i}" for i in range(n)], causal_attention(1, 12, n)[0], 0, prompt_tokens=n // 2,
+                        lang="pt", big=big)
+    drawing = n * bertviz_constant("head", "BOXHEIGHT") + bertviz_constant("head", "TEXT_TOP")
+    zoom = av.BIG_ZOOM if big else 1.0
+    assert drawing * zoom + HEADER_AT_LEAST <= page.height <= drawing * zoom + 900  # its content, not a cap
+    assert f"height:{page.height}px" in page.iframe() and "box-sizing:content-box" in page.iframe()
+    assert ('<body data-view="head" class="big">' in page.html) == big
+
+
+@pytest.mark.parametrize("layers, heads", [(2, 2), (6, 4), (12, 12)])
+@pytest.mark.parametrize("n", [5, 200])
+def test_model_view_frame_holds_every_layer(layers, heads, n):
+    """Every layer's row of thumbnails (or one head's detail, when taller) fits in the frame: the
+    model view used to lose its last row to a 760 px cap."""
+    page = av.model_view([f"t{i}" for i in range(n)], causal_attention(layers, heads, n), prompt_tokens=n // 2)
+    c = functools.partial(bertviz_constant, "model")
+    rows = len(page.data["labels"])
+    box = min(7 * 12 / heads, av.THUMB_HEIGHT / rows)  # the patched thumbnail row height
+    axis = c("HEADING_TEXT_SIZE") + c("HEADING_PADDING") + c("TEXT_SIZE") + c("TEXT_PADDING")
+    thumbs = layers * (rows * box + 2 * c("THUMBNAIL_PADDING")) + axis
+    detail = rows * c("DETAIL_BOX_HEIGHT") + 2 * c("DETAIL_PADDING") + c("DETAIL_HEADING_HEIGHT")
+    assert max(thumbs, detail) + HEADER_AT_LEAST <= page.height <= max(thumbs, detail) + 600
+    big = av.model_view([f"t{i}" for i in range(n)], causal_attention(layers, heads, n), big=True)
+    assert big.height >= max(thumbs, detail) * av.BIG_ZOOM + HEADER_AT_LEAST
+
+
+def test_header_lines_wrap_at_the_frame_width():
+    words = "palavra " * 40
+    assert av.header_height("t", [words], width=300) > av.header_height("t", [words], width=1200)
+    assert av.header_height("t", [words], big=True) > av.header_height("t", [words])
+    assert av.header_height("t", ["x" * 500], width=300) > av.header_height("t", ["x"], width=300) + 100
+
+
+def test_pages_size_themselves_and_take_projector_mode():
+    """The page reports its height to the app and takes {gtBig} from it (the JS both sides share)."""
+    page = av.head_view(["a", "b"], causal_attention(1, 2, 2)[0], 0)
+    assert "window.parent.postMessage({gtHeight" in page.html and "event.data.gtBig" in page.html
+    tab = (av.WEB / "attention_tab.js").read_text(encoding="utf-8")
+    assert "gtHeight" in tab and "postMessage({gtBig" in tab and "event.source !== f.contentWindow" in tab
+
+
+def test_model_view_words_follow_the_page():
+    js = av.model_view_js()
+    assert '"Heads"' not in js and '"Layers"' not in js and "'Layer '" not in js
+    page = av.model_view(["a", "b"], causal_attention(2, 2, 2), lang="pt")
+    assert page.data["text"]["heads_axis"] == "Cabeças" and page.data["text"]["layers_axis"] == "Camadas"
+    assert page.data["text"]["detail_heading"] == "Camada {layer}, cabeça {head}"
+    assert "Layer:" not in page.html and "Camada:" in page.html

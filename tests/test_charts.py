@@ -24,3 +24,18 @@ def test_attention_heatmap_marks_generated_tokens_and_escapes_text():
     ticks = list(fig.layout.xaxis.ticktext)
     assert ticks[0] == "&lt;b&gt;" and charts.GEN in ticks[2] and charts.GEN not in ticks[1]
     assert np.isnan(fig.data[0].z[0][2])  # above the diagonal: nothing (causal)
+
+
+def test_attention_heatmap_grows_in_projector_mode_and_keeps_its_title_clear():
+    tokens = [Token(i, f"·t{i}", f" t{i}") for i in range(100)]
+    weights = np.tril(np.ones((100, 100))) / np.arange(1, 101)[:, None]
+    normal = charts.attention_figure(tokens, weights, "camada 0 · média das cabeças")
+    big = charts.attention_figure(tokens, weights, "camada 0 · média das cabeças", big=True)
+    assert big.layout.font.size >= 1.5 * normal.layout.font.size  # ticks and colorbar: 13 → 20 px
+    assert big.layout.title.font.size > normal.layout.title.font.size
+    assert len(big.layout.xaxis.tickvals) < len(normal.layout.xaxis.tickvals)  # labels don't overlap
+    for fig in (normal, big):
+        # the title in a band of its own at the top (the page's label badge used to sit on it)
+        title = fig.layout.title
+        assert fig.layout.margin.t >= 2 * title.font.size and title.yref == "container" and title.yanchor == "top"
+        assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin  # long tokens fit their margin

@@ -62,3 +62,18 @@ def test_the_panel_shows_it_and_serves_only_the_cards_image(carded):
         assert other.status_code != 200  # the rest of the checkpoint stays private
     finally:
         demo.close()
+
+
+def test_the_model_line_follows_the_pages_language(engine):
+    """Written as each page loads, in its language (it was built once, in English)."""
+    from types import SimpleNamespace
+
+    from greentext.ui import build_app
+
+    demo = build_app(engine)
+    event = next(d for d in demo.fns.values() if d.name == "model_line")
+    assert event.api_visibility == "private"  # not an endpoint of the app's API
+    line = event.fn
+    pt = line(request=SimpleNamespace(headers={"accept-language": "pt-BR,pt;q=0.9"}))
+    assert "parâmetros" in pt and "camadas" in pt and "parameters" not in pt
+    assert "parameters" in line(request=SimpleNamespace(headers={"accept-language": "en-US"}))

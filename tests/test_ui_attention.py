@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
+from greentext import charts
 from greentext.ui.app import App
 from greentext.ui.attention import CACHED_TEXTS, AttentionTab
 
@@ -53,3 +54,15 @@ def test_bad_text_and_layer_are_named(tab):
         tab.attention("a\x00", 0)
     with pytest.raises(gr.Error, match="layer must be a whole number from 0 to 1"):
         tab.attention(">be me", 5)
+
+
+def test_projector_mode_draws_larger(tab):
+    text = "the lecture\n>be me and then"
+    figure, head_html, _, model_html = tab.show(text, 0, -1, None, True)
+    assert figure.layout.font.size == charts.HEATMAP_TYPE[True][0]
+    assert 'class=&quot;big&quot;' in head_html and 'class=&quot;big&quot;' in model_html
+    normal, head_html, _ = tab.show_layer(text, 0, -1, None, False)
+    assert normal.layout.font.size < figure.layout.font.size and 'class=&quot;big&quot;' not in head_html
+    # toggled later: the heatmap alone is drawn again (the frames resize themselves)
+    assert tab.show_heatmap(text, 0, -1, None, True).layout.font.size == figure.layout.font.size
+    assert isinstance(tab.show_heatmap(" ", 0, -1, None, True), type(gr.skip()))

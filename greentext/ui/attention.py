@@ -1,4 +1,11 @@
-"""The Attention tab and `/attention`: bertviz's head and model views and a heatmap of one layer."""
+"""The Attention tab and `/attention`: bertviz's head and model views and a heatmap of one layer.
+
+Projector mode (the page's body.big) reaches the views two ways: each event reads it from the page
+(`WITH_MODE`) and the handlers draw the heatmap and the views at that size; when it is toggled later,
+the page tells the bertviz frames (they re-lay themselves out) and asks for the heatmap again (the
+head view's "projector" event). Each sandboxed frame reports its height and the page sizes it to that
+(`greentext/web/attention_tab.js`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,11 @@ from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
 # it resolves against the page's own address (also under a proxy path).
 SCRIPT_URL = "gradio_api/file="
 CACHED_TEXTS = 4  # the layer slider and head menu re-render the same text: keep the latest few texts' weights
+# The events' last input is projector mode, read from the page as the event starts.
+WITH_MODE = "(...args) => [...args.slice(0, -1), document.body.classList.contains('big')]"
+FRAMES_JS = (attention_view.WEB / "attention_tab.js").read_text(encoding="utf-8")
+# Projector mode on a wide screen: the views and the heatmap one under the other, each the page's width.
+BIG_LAYOUT = "<style>body.big #a-views > * { min-width: 100% !important; }</style>"
 
 
 class AttentionTab:
@@ -35,15 +47,32 @@ class AttentionTab:
         return {"tokens": [export.token_json(t) for t in att.tokens], "layer": layer,
                 "attention": att.weights[layer].round(5).tolist(), "truncated_tokens": att.truncated_tokens}
 
-    def show(self, text, layer, head, prompt, request: gr.Request = None) -> tuple:
-        """(heatmap, head view, notes, model view) of `text`; `prompt` is its prompt part (None: all of it)."""
-        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=True)
+    def show(self, text, layer, head, prompt, big=False, request: gr.Request = None) -> tuple:
+        """(heatmap, head view, notes, model view) of `text`; `prompt` is its prompt part (None: all of it);
+        `big`: projector mode."""
+        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=True, big=bool(big))
 
-    def show_layer(self, text, layer, head, prompt, request: gr.Request = None) -> tuple:
+    def show_layer(self, text, layer, head, prompt, big=False, request: gr.Request = None) -> tuple:
         """(heatmap, head view, notes) of another layer or head; nothing before a text is shown."""
         if not (text or "").strip():
             return gr.skip(), gr.skip(), gr.skip()
-        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=False)
+        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=False, big=bool(big))
+
+    def show_heatmap(self, text, layer, head, prompt, big=False, request: gr.Request = None):
+        """The heatmap alone, at projector mode's size or back (the bertviz frames resize themselves)."""
+        if not (text or "").strip():
+            return gr.skip()
+        with self.app.errors():
+            att = self.weights(text)
+        return self.heatmap(att, text, int(layer), int(head), prompt, lang(request), bool(big))
+
+    def heatmap(self, att: Attention, text: str, layer: int, head: int, prompt: str | None, page: str, big: bool):
+        tokens = self.app.display.tokens(att.tokens)
+        n_prompt = attention_view.prompt_token_count(self.app.engine.tokenizer, text, prompt, att.truncated_tokens)
+        weights = att.weights[layer].mean(0) if head < 0 else att.weights[layer, head]
+        title = i18n.text("heatmap_average", page, layer=layer) if head < 0 else \
+            i18n.text("heatmap_head", page, layer=layer, head=head)
+        return charts.attention_figure(tokens, weights, title, n_prompt, big=big)
 
     def from_generate(self, story: str, prompt: str) -> tuple[str, str | None]:
         """The Generate tab's story, and the part of it that was the prompt (None: unknown, all prompt)."""
@@ -55,22 +84,20 @@ class AttentionTab:
                 return story, shown
         return story, None  # e.g. a prompt cut to the context
 
-    def views(self, text: str, layer: int, head: int, prompt: str | None, page: str, model_view: bool) -> tuple:
+    def views(self, text: str, layer: int, head: int, prompt: str | None, page: str, model_view: bool,
+              big: bool = False) -> tuple:
         with self.app.errors():
             att = self.weights(text)
         tokens = self.app.display.tokens(att.tokens)
         n_prompt = attention_view.prompt_token_count(self.app.engine.tokenizer, text, prompt, att.truncated_tokens)
-        weights = att.weights[layer].mean(0) if head < 0 else att.weights[layer, head]
-        title = i18n.text("heatmap_average", page, layer=layer) if head < 0 else \
-            i18n.text("heatmap_head", page, layer=layer, head=head)
-        figure = charts.attention_figure(tokens, weights, title, n_prompt)
+        figure = self.heatmap(att, text, layer, head, prompt, page, big)
         notes = [i18n.text("truncated_note", page, k=att.truncated_tokens)] if att.truncated_tokens else []
         head_html = model_html = ""
         too_long = attention_view.too_long(len(tokens), page)
         if too_long:
             notes.append(too_long)
         else:
-            kw = dict(prompt_tokens=n_prompt, lang=page, url_prefix=SCRIPT_URL)
+            kw = dict(prompt_tokens=n_prompt, lang=page, url_prefix=SCRIPT_URL, big=big)
             head_html = attention_view.head_view(tokens, att.weights[layer], layer, head=head, **kw).iframe()
             model_html = attention_view.model_view(tokens, att.weights, **kw).iframe() if model_view else ""
         note = " ".join(f"⚠️ {views.esc(n)}" for n in notes)
@@ -95,23 +122,28 @@ def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr
     text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("text"), elem_id="a-text")
     with gr.Row():
         layer = gr.Slider(0, layers - 1, value=0, step=1, label=I18N("layer"), elem_id="a-layer")
-        head = gr.Dropdown([(i18n.text("average"), -1)] + [(str(h), h) for h in range(heads)], value=-1,
-                           label=I18N("head"))
+        head = gr.Dropdown([(I18N("average"), -1)] + [(str(h), h) for h in range(heads)], value=-1,
+                           label=I18N("head"), elem_id="a-head")
         go = gr.Button(I18N("show_attention"), variant="primary", elem_id="a-show")
     prompt = gr.State(None)  # the prompt part of the text when it came from the Generate tab (None: all prompt)
+    big = gr.Checkbox(False, label=I18N("big"), visible="hidden", elem_id="a-big")  # set by WITH_MODE
     note = gr.Markdown("", elem_id="a-note")
-    with gr.Row():
+    with gr.Row(elem_id="a-views"):
         with gr.Column(scale=2, min_width=380):
-            head_view = gr.HTML("", label=I18N("head_view"), elem_id="a-head-view")
+            # js_on_load sizes each frame to its content and passes projector mode in (attention_tab.js)
+            head_view = gr.HTML("", label=I18N("head_view"), elem_id="a-head-view", head=BIG_LAYOUT,
+                                js_on_load="const RESTYLE = true;\n" + FRAMES_JS)
         with gr.Column(scale=3):
-            plot = gr.Plot(elem_id="a-plot")
-    model_view = gr.HTML("", label=I18N("model_view"), elem_id="a-model-view")
+            plot = gr.Plot(elem_id="a-plot", show_label=False)  # its label badge would cover the title
+    model_view = gr.HTML("", label=I18N("model_view"), elem_id="a-model-view",
+                         js_on_load="const RESTYLE = false;\n" + FRAMES_JS)
 
-    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
-    inputs = [text, layer, head, prompt]
+    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, js=WITH_MODE)
+    inputs = [text, layer, head, prompt, big]
     go.click(handlers.show, inputs, [plot, head_view, note, model_view], **common)
     # input: dragging, arrow keys and the typed number all re-render; always_last skips stale values
     layer.input(handlers.show_layer, inputs, [plot, head_view, note], trigger_mode="always_last", **common)
     head.input(handlers.show_layer, inputs, [plot, head_view, note], **common)
+    head_view.projector(handlers.show_heatmap, inputs, plot, trigger_mode="always_last", **common)
     text.input(lambda: None, None, prompt, api_visibility="private")  # typed text: all of it is prompt
     return text, prompt

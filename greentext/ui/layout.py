@@ -14,7 +14,7 @@ from .. import i18n, views
 from ..engine import Engine
 from ..loading import BUNDLED_MODEL
 from . import attention, generate, probabilities, share
-from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, gpu
+from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, gpu, lang
 
 BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
 KEYS_JS = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8").strip()
@@ -36,7 +36,7 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
         shared = share.panel()
         gr.Markdown(I18N("safe_on" if app.safe_mode else "safe_off"), elem_id="safe-mode")
         with gr.Column(elem_classes="gt-chrome"):
-            model_panel(engine)
+            model_panel(engine, demo)
         big.change(None, big, big, js=BIG_TYPE_JS)
 
         with gr.Tabs() as tabs:
@@ -64,12 +64,18 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
     return demo
 
 
-def model_panel(engine: Engine) -> None:
-    """What the model is: its facts, what it was made from, and its model card."""
+def model_panel(engine: Engine, demo: gr.Blocks) -> None:
+    """What the model is: its facts (in the page's language, written as each page loads), what it was
+    made from, and its model card."""
     info = engine.info
+    facts = {**info.as_dict(), "name": views.esc(info.name)}
+
+    def model_line(request: gr.Request = None) -> str:
+        return i18n.text("model_line", lang(request), **facts)
+
     with gr.Accordion(I18N("model"), open=False):
-        facts = {**info.as_dict(), "name": views.esc(info.name)}
-        gr.Markdown(i18n.text("model_line", **facts), elem_id="model-panel")
+        line = gr.Markdown(model_line(), elem_id="model-panel")
+        demo.load(model_line, None, line, api_visibility="private", show_progress="hidden")
         bundled = Path(info.card).parent == BUNDLED_MODEL if info.card else False
         if bundled or info.about:
             gr.Markdown(I18N("about_bundled") if bundled else views.esc(info.about), elem_id="model-about")

@@ -1,9 +1,11 @@
 window.GT = (function () {
   const data = JSON.parse(document.getElementById("gt-data").textContent);
-  const GT = {lazy: data.lazy, gen: data.gen, params: null, thumbHeight: data.thumbHeight || 1e9};
+  let settled = false;  // drawn (or failed): until then the frame keeps the height the app computed
+  const GT = {lazy: data.lazy, gen: data.gen, params: null, thumbHeight: data.thumbHeight || 1e9, words: data.text};
   function fail(message) {
     const el = document.getElementById("gt-error");
     el.textContent = message; el.style.display = "block";
+    settled = true; report();
   }
   async function inflate(b64) {
     const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
@@ -45,9 +47,42 @@ window.GT = (function () {
   window.require = window.requirejs = function (deps, fn) {
     if (!window.d3 || !window.jQuery) return fail(data.text.no_libs);
     const libs = {d3: window.d3, jquery: window.jQuery};
-    GT.ready.then(() => { fn.apply(null, deps.map(d => libs[d])); document.body.dataset.drawn = "1"; })
+    GT.ready.then(() => { fn.apply(null, deps.map(d => libs[d])); GT.fit(); document.body.dataset.drawn = "1"; })
       .catch(err => fail(String(err && err.message || err)));
   };
   window.require.config = function () {};
+
+  // Size. The drawing keeps its natural width (wider than a phone: it scrolls sideways in its box); in
+  // projector mode (body.big) it is zoomed to the width it has, by 1 to data.bigZoom.
+  GT.fit = function () {
+    const vis = document.getElementById("vis"), svg = vis.querySelector("svg");
+    if (!svg) return;
+    const box = svg.getBBox(), natural = Math.ceil(Math.max(data.width, box.x + box.width + 4));
+    svg.style.minWidth = natural + "px";
+    const room = document.getElementById("gt-vis").clientWidth;
+    const zoom = document.body.classList.contains("big") ? Math.max(1, Math.min(data.bigZoom, room / natural)) : 1;
+    vis.style.zoom = zoom;
+    GT.zoom = zoom;
+    settled = true; report();
+  };
+  // The app's page sizes this frame to the height reported here (so nothing scrolls inside it), and
+  // says whether projector mode is on ({gtBig}); the page is the only window that gets or sends these.
+  let reported = null;
+  function report() {
+    if (!settled) return;
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    const big = document.body.classList.contains("big");
+    if (reported && reported.height === height && reported.big === big) return;
+    reported = {height: height, big: big};
+    window.parent.postMessage({gtHeight: height, gtBig: big}, "*");
+  }
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || !event.data || typeof event.data.gtBig !== "boolean") return;
+    document.body.classList.toggle("big", event.data.gtBig);
+    GT.fit();
+    report();
+  });
+  window.addEventListener("resize", () => GT.fit());
+  if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
   return GT;
 })();
