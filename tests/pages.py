@@ -95,9 +95,13 @@ def field(page, elem_id: str):
     return page.locator(f"#{elem_id}").locator("textarea, input").first
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = True) -> None:
+    """A screenshot of the whole page (or, `full_page=False`, of what the viewport shows now)."""
     SHOTS["dir"].mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover state on the last button clicked
+    if not full_page:
+        page.screenshot(path=str(SHOTS["dir"] / name))
+        return
     # Chromium paints a cross-origin (sandboxed) iframe only while it is in the viewport: make the
     # viewport the whole page for the picture, then put it back.
     size = page.viewport_size

@@ -93,7 +93,10 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         expect(page.locator("#p-status")).to_contain_text(f"· {n + 1}/", timeout=SLOW)
         wait_idle(page)
         rows_one_line_high(page, "#p-table table.cands")
-        shot(page, "presentation.png")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(500)
+        wait_idle(page)
+        shot(page, "presentation.png", full_page=False)  # what the projector shows
     finally:
         context.close()
 
@@ -109,8 +112,8 @@ def test_phone_table_fits(browser, app_url):
             cut = page.evaluate(f"[...document.querySelectorAll('{selector}')].map(e => e.scrollWidth - e.clientWidth)")
             assert cut and max(cut) <= 1, (selector, cut)  # every column in view, no sideways scrolling
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
-        page.locator("#p-table").scroll_into_view_if_needed()
-        shot(page, "phone.png")
+        page.locator("#p-table .step-head").evaluate("e => e.scrollIntoView({block: 'start'})")
+        shot(page, "phone.png", full_page=False)  # what the phone shows: the step's table
     finally:
         context.close()
 
