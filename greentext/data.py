@@ -8,9 +8,12 @@ both go through `datasets.load_dataset`. The schema is detected from the columns
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from pathlib import Path
+
+import torch
 
 from .tokens import EOS
 
@@ -193,3 +196,36 @@ def _reason(err: BaseException) -> str:
     if len(message) > 160:
         message = message[:157] + "..."
     return f"{type(err).__name__}: {message}" if message else type(err).__name__
+
+
+# --- token blocks for training and evaluation -------------------------------------------------
+def encode_documents(tokenizer, docs: list[str]) -> list[list[int]]:
+    """Each document's token ids followed by <|endoftext|> (tokenized in batches: the same ids as encode)."""
+    eos = tokenizer.eos_token_id
+    encoded = []
+    for i in range(0, len(docs), 4096):
+        encoded += [ids + [eos] for ids in tokenizer(docs[i:i + 4096])["input_ids"]]
+    return encoded
+
+
+def spread(blocks: torch.Tensor, limit: int) -> torch.Tensor:
+    """At most `limit` blocks, evenly spaced through `blocks` (all of them when there are fewer)."""
+    if len(blocks) <= limit:
+        return blocks
+    return blocks[torch.linspace(0, len(blocks) - 1, limit).round().long()]
+
+
+def make_blocks(encoded: list[list[int]], block_size: int, seed: int | None) -> torch.Tensor:
+    """Shuffle documents (when seed is given), join them and cut into (n, block_size) blocks.
+
+    The tail that does not fill a block is wrapped around to the start, so no token is dropped.
+    """
+    order = list(range(len(encoded)))
+    if seed is not None:
+        random.Random(seed).shuffle(order)
+    stream = [t for i in order for t in encoded[i]]
+    if len(stream) < block_size:
+        stream = stream * math.ceil(block_size / len(stream))
+    n = math.ceil(len(stream) / block_size)
+    stream = stream + stream[: n * block_size - len(stream)]
+    return torch.tensor(stream, dtype=torch.long).view(n, block_size)

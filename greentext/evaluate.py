@@ -106,7 +106,7 @@ def line_starts(model, tokenizer, docs: list[str], device="cpu") -> LineStarts:
 
 def held_out(model, tokenizer, docs: list[str], block_size: int = 256, device="cpu") -> float:
     """Mean loss (nats/token) on documents joined with `<|endoftext|>` and cut into blocks, as in training."""
-    from .train import encode_documents, make_blocks
+    from .data import encode_documents, make_blocks
 
     block_size = min(block_size, model.config.n_positions)
     return mean_loss(model, make_blocks(encode_documents(tokenizer, docs), block_size, seed=None), 8, device)

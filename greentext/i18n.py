@@ -11,6 +11,8 @@ CSV headers and notes call `text()` with the page's language.
 
 from __future__ import annotations
 
+from .presets import PRESETS
+
 LANGS = ("en", "pt")  # pt = Brazilian Portuguese (browsers asking for pt or pt-BR)
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -274,8 +276,6 @@ WORDS: dict[str, tuple[str, str]] = {
 
 def _presets() -> dict[str, tuple[str, str]]:
     """The preset buttons' labels, with their values ("Balanced · T 0.8 · top-k 50 · top-p 0.95")."""
-    from .settings import PRESETS
-
     names = {"greedy": ("Greedy", "Guloso"), "balanced": ("Balanced", "Equilibrado"),
              "creative": ("Creative", "Criativo"), "chaos": ("Chaos", "Caos")}
     off = ("off", "desligado")

@@ -115,15 +115,6 @@ class SamplingSettings:
         return SamplingSettings(self.temperature, self.top_k, self.top_p, self.max_new_tokens, random_seed())
 
 
-# Presets a lesson can name: (temperature, top_k, top_p). Greedy ignores the filters.
-PRESETS: dict[str, tuple[float, int, float]] = {
-    "greedy": (0.0, 50, 0.95),
-    "balanced": (0.8, 50, 0.95),
-    "creative": (1.1, 0, 0.95),
-    "chaos": (1.8, 0, 1.0),
-}
-
-
 # Control characters a prompt may not hold: C0 (except tab, newline, carriage return), DEL and C1. They never
 # occur in a greentext, are invisible on screen, and NUL cuts strings short in C code and logs. Rejected with
 # the character and its position rather than silently removed, so the model reads exactly what the user sees.

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 from . import data as greentext_data
+from .data import encode_documents, make_blocks, spread
 from .evaluate import mean_loss, perplexity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,38 +108,6 @@ PRESETS = {
 
 
 # --- data -------------------------------------------------------------------------------------
-def encode_documents(tokenizer, docs: list[str]) -> list[list[int]]:
-    """Each document's token ids followed by <|endoftext|> (tokenized in batches: the same ids as encode)."""
-    eos = tokenizer.eos_token_id
-    encoded = []
-    for i in range(0, len(docs), 4096):
-        encoded += [ids + [eos] for ids in tokenizer(docs[i:i + 4096])["input_ids"]]
-    return encoded
-
-
-def spread(blocks: torch.Tensor, limit: int) -> torch.Tensor:
-    """At most `limit` blocks, evenly spaced through `blocks` (all of them when there are fewer)."""
-    if len(blocks) <= limit:
-        return blocks
-    return blocks[torch.linspace(0, len(blocks) - 1, limit).round().long()]
-
-
-def make_blocks(encoded: list[list[int]], block_size: int, seed: int | None) -> torch.Tensor:
-    """Shuffle documents (when seed is given), join them and cut into (n, block_size) blocks.
-
-    The tail that does not fill a block is wrapped around to the start, so no token is dropped.
-    """
-    order = list(range(len(encoded)))
-    if seed is not None:
-        random.Random(seed).shuffle(order)
-    stream = [t for i in order for t in encoded[i]]
-    if len(stream) < block_size:
-        stream = stream * math.ceil(block_size / len(stream))
-    n = math.ceil(len(stream) / block_size)
-    stream = stream + stream[: n * block_size - len(stream)]
-    return torch.tensor(stream, dtype=torch.long).view(n, block_size)
-
-
 # --- model ------------------------------------------------------------------------------------
 def build_model(cfg: TrainConfig, tokenizer_for_scratch):
     """(model, tokenizer): a new GPT-2 of `cfg.size`, or `cfg.base` loaded for fine-tuning."""

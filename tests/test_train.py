@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from greentext import train as train_mod
-from greentext.train import TrainConfig, make_blocks, parse_args, train
+from greentext.data import make_blocks
+from greentext.train import TrainConfig, parse_args, train
 
 STORIES = [
     "the projector\n>be me\n>give a lecture\n>projector dies\n>draw the slides on the board\n>best lecture ever",

@@ -17,7 +17,8 @@ from ..batching import BatchWorker, Busy
 from ..display import Display
 from ..engine import Engine
 from ..limits import RateLimited, RateLimiter
-from ..settings import PRESETS, TEMPERATURE_MAX, TOP_K_MAX, InvalidSetting, SamplingSettings
+from ..presets import PRESETS
+from ..settings import TEMPERATURE_MAX, TOP_K_MAX, InvalidSetting, SamplingSettings
 
 DEFAULT_PROMPT = "the lecture\n>be me"
 MODEL_GROUP = "model"  # one concurrency group: every event that runs the model shares its slots
