@@ -46,7 +46,7 @@ def lens_html(lens: Lens, lang: str = "en", context: str | None = None) -> str:
                     f'<td class="num lens-tracked">#{row.tracked_rank} · {pct(row.tracked_p)}</td>'
                     f'<td class="barcell">{bar}</td>{"".join(cells)}</tr>')
     table = (f'<div class="cands-scroll"><table class="lens-grid"><thead><tr><th class="num">{L("lens_layer")}</th>'
-             f'<th class="num">{tracked} {L("lens_rank")}</th><th></th>{columns}</tr></thead>'
+             f'<th class="num">{tracked} {L("lens_rank")}</th><th class="barcell"></th>{columns}</tr></thead>'
              f'<tbody>{"".join(rows)}</tbody></table></div>')
     notes = [L("truncated_note", k=lens.truncated_tokens)] if lens.truncated_tokens else []
     notes.append(L("lens_legend"))
