@@ -30,7 +30,7 @@ def lens_html(lens: Lens, lang: str = "en", context: str | None = None) -> str:
             f'<span class="lens-which">({L("lens_next_text" if lens.tracked_is_next else "lens_next_model")})</span>'
             f'</div><div class="lens-context"><span class="step-context">{esc(before)}<mark>{esc(token)}</mark></span>'
             f' <span class="arrow">→</span></div>')
-    columns = "".join(f'<th class="num">#{r}</th>' for r in range(1, len(lens.output.top) + 1))
+    columns = "".join(f'<th>#{r}</th>' for r in range(1, len(lens.output.top) + 1))
     rows = []
     for row in lens.layers:
         output = row is lens.layers[-1]
