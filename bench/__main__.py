@@ -8,7 +8,8 @@
 2. concurrent `gradio_client` users streaming from a launched app: TTFT p50/p95, tokens/s, failures;
 3. cold start: process start → page served;
 4. the attention view: size and build time vs stock bertviz;
-5. the bundled models: load time, and pretrain + fine-tune vs from scratch on the frozen validation stories.
+5. the bundled models: load time, and pretrain + fine-tune vs from scratch on the frozen validation stories;
+6. the logit lens: one position lensed vs a plain forward pass over the same text (`--only lens`).
 Each section measures its contenders side by side in one run: read the ratios; absolute times on a
 shared machine are noisy.
 """
@@ -64,7 +65,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and users (a smoke run)")
     parser.add_argument("--out", default=None, help="the file to write (default: BENCHMARKS.md; with --quick, "
                                                    "runs/bench-quick.md, so a smoke run never touches the record)")
-    parser.add_argument("--only", default="decode,concurrency,coldstart,attention,models",
+    parser.add_argument("--only", default="decode,concurrency,coldstart,attention,models,lens",
                         help="sections to run; the other sections already in --out are kept as they are")
     args = parser.parse_args(argv)
     if args.out is None:
@@ -89,6 +90,10 @@ def main(argv=None) -> None:
 
         sections.append(("Bundled models", models.run(repeats=2 if args.quick else 5, samples=10 if args.quick else 100,
                                                                   write_card=not args.quick)))
+    if "lens" in only:
+        from . import lens
+
+        sections.append(("Logit lens", lens.run(quick=args.quick)))
     stamp = f"_Measured by `python -m bench{' --quick' if args.quick else ''}` on: {machine()}._"
     kept = read_sections(Path(args.out))
     for title, body in sections:

@@ -270,6 +270,34 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_stream": ("This browser cannot inflate the data (no DecompressionStream).",
                   "Este navegador não consegue descompactar os dados (sem DecompressionStream)."),
     "no_libs": ("d3 or jQuery did not load.", "O d3 ou o jQuery não carregou."),
+    # ---- the logit lens (Probabilities tab, /logit_lens) ----
+    "lens_title": ("Logit lens: what each layer would predict", "Lente de logits: o que cada camada preveria"),
+    "lens_help": ("If the model stopped after a layer, what would it say next? Each row reads that layer's output "
+                  "through the model's last two steps (the final layer norm and the output layer), at T = 1. The last "
+                  "row is the model's own prediction: the **p (T=1)** column above. The slider picks any token of "
+                  "the text; it follows the step.",
+                  "Se o modelo parasse depois de uma camada, o que ele diria em seguida? Cada linha lê a saída daquela "
+                  "camada pelos dois últimos passos do modelo (a normalização final e a camada de saída), com T = 1. A "
+                  "última linha é a previsão do próprio modelo: a coluna **p (T=1)** acima. O controle escolhe "
+                  "qualquer token do texto; ele acompanha o passo."),
+    "lens_position": ("Token of the text (its row predicts the one after it)",
+                      "Token do texto (a linha prevê o que vem depois dele)"),
+    "lens_top": ("Tokens per layer", "Tokens por camada"),
+    "lens_after": ("After token {i} of {n}", "Depois do token {i} de {n}"),
+    "lens_next_text": ("next in the text", "o seguinte no texto"),
+    "lens_next_model": ("the text ends here: the model's first choice", "o texto acaba aqui: a primeira escolha do modelo"),
+    "lens_layer": ("layer", "camada"),
+    "lens_output": ("output", "saída"),
+    "lens_rank": ("rank · p", "posição · p"),
+    "lens_legend": ("Layer 0 is the first block. Each row's tokens are its most likely next tokens; the tracked token "
+                    "is framed where it appears.",
+                    "A camada 0 é o primeiro bloco. Os tokens de cada linha são os próximos tokens mais prováveis dela; "
+                    "o token acompanhado aparece com moldura."),
+    "lens_unsupported": ("The logit lens works on GPT-2-architecture models (GPT2LMHeadModel: transformer.ln_f and "
+                         "lm_head); this model is '{model}'.",
+                         "A lente de logits funciona com modelos da arquitetura GPT-2 (GPT2LMHeadModel: "
+                         "transformer.ln_f e lm_head); este modelo é '{model}'."),
+    "param_position": ("position", "posição"),
 }
 
 

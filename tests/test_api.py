@@ -54,6 +54,27 @@ def test_attention_endpoint(client, engine):
     assert abs(sum(result["attention"][0][-1]) - 1) < 1e-3
 
 
+def test_logit_lens_endpoint(client, engine):
+    """One entry per block, the last the model's own p (T=1): equal to /probabilities' first step's p_raw."""
+    result = client.predict("the lecture\n>be me", 5, api_name="/logit_lens")
+    assert [layer["layer"] for layer in result["layers"]] == list(range(engine.info.layers))
+    assert all(len(layer["top"]) == 5 and set(layer["top"][0]) >= {"id", "token", "p"} for layer in result["layers"])
+    assert [t["token"] for t in result["tokens"]][:2] == ["the", " lecture"]
+    step = client.predict("the lecture\n>be me", 1.0, 0, 1.0, 1, 1, 5, api_name="/probabilities")["steps"][0]
+    output = result["layers"][-1]["top"]
+    assert [t["id"] for t in output] == [c["id"] for c in step["candidates"][:5]]  # (+ the chosen, if below)
+    assert max(abs(t["p"] - c["p_raw"]) for t, c in zip(output, step["candidates"])) <= 1e-5
+    assert result["tracked"]["id"] == output[0]["id"] and not result["tracked"]["next_in_text"]
+    at = client.predict(HTML, 3, 1, api_name="/logit_lens")  # any position; the text's next token tracked
+    assert at["position"] == 1 and at["tracked"]["id"] == at["tokens"][2]["id"] and at["tracked"]["next_in_text"]
+    with pytest.raises(Exception, match="position must be a whole number from 0 to") as err:
+        client.predict(">be me", 3, 99, api_name="/logit_lens")
+    assert "Traceback" not in str(err.value)
+    with pytest.raises(Exception, match="top_n must be a whole number from 1 to 50"):
+        client.predict(">be me", 0, api_name="/logit_lens")
+    _alive(client)
+
+
 @pytest.mark.parametrize("prompt", ["", "  \n ", EMOJI, RTL, MIXED, HTML])
 def test_api_takes_every_kind_of_text(client, engine, prompt):
     text = client.predict(prompt, 0, 0, 1.0, 4, 3, api_name="/generate")
@@ -110,7 +131,8 @@ def test_missing_arguments(client, served):
     by gradio itself before our code runs. Either way the server goes on."""
     import httpx
 
-    for api_name, name in (("/generate", "prompt"), ("/probabilities", "prompt"), ("/attention", "text")):
+    for api_name, name in (("/generate", "prompt"), ("/probabilities", "prompt"), ("/attention", "text"),
+                           ("/logit_lens", "text")):
         with pytest.raises(TypeError, match=f"No value provided for required argument: {name}"):
             client.predict(api_name=api_name)
     # Leaving out the optional ones takes the documented defaults.

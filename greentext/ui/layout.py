@@ -61,6 +61,7 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
         gr.api(gen.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
         gr.api(probs.probabilities, api_name="probabilities", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
         gr.api(att.attention, api_name="attention", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(probs.lens.logit_lens, api_name="logit_lens", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
     return demo
 
 

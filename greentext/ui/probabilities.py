@@ -17,6 +17,7 @@ from .. import charts, export, i18n, views
 from ..settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
 from ..walk import Walk, Walks
 from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from .lens import LensTab, section as lens_section
 
 # Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
 PRESENT_JS = "(on) => { document.body.classList.toggle('present', on); return on; }"
@@ -28,6 +29,7 @@ class ProbabilitiesTab:
     def __init__(self, app: App):
         self.app = app
         self.walks = Walks(app.engine)
+        self.lens = LensTab(app)  # the logit lens under the step table, and /logit_lens
 
     # --- /probabilities -------------------------------------------------------------------------
     def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
@@ -183,6 +185,7 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         with gr.Column(scale=2, elem_id="p-slide-side"):
             story = gr.HTML("", elem_id="p-story")
             plot = gr.Plot(elem_id="p-plot", show_label=False)
+    lens_section(handlers.lens, state)  # follows the walk while open
     last = gr.HTML("", elem_id="p-last")
     with gr.Row(elem_classes="p-controls"):
         csv = gr.DownloadButton(I18N("csv"), elem_id="p-csv")
