@@ -51,6 +51,12 @@ def tiny_path(tmp_path_factory, tokenizer):
 
 
 @pytest.fixture(scope="session")
+def other_tiny_path(tmp_path_factory, tokenizer):
+    """A second tiny checkpoint, the same shape from another seed (the Compare tab's tests)."""
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("tiny-other"), tokenizer, seed=1)
+
+
+@pytest.fixture(scope="session")
 def engine(tiny_path):
     from greentext.engine import Engine
 
