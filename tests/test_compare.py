@@ -42,8 +42,8 @@ def make_foreign_checkpoint(path):
     return path
 
 
-@pytest.mark.parametrize("settings", [SamplingSettings(0.9, 40, 0.9, 16, 7), SamplingSettings(0, 0, 1.0, 10, 3),
-                                      SamplingSettings(1.2, 0, 0.8, 16, None)])
+@pytest.mark.parametrize("settings", [SamplingSettings(0.9, 40, 0.9, 8, 7), SamplingSettings(0, 0, 1.0, 6, 3),
+                                      SamplingSettings(1.2, 0, 0.8, 8, None)])
 def test_compare_equals_two_independent_runs_with_the_same_seed(pair, other, engine, settings):
     run_a, run_b = pair.generate("the lecture\n>be me", settings)
     assert run_a.seed == run_b.seed and (settings.seed is None or run_a.seed == settings.seed)
@@ -53,7 +53,7 @@ def test_compare_equals_two_independent_runs_with_the_same_seed(pair, other, eng
 
 
 def test_the_two_models_really_differ(pair):
-    run_a, run_b = pair.generate(">be me", SamplingSettings(1.0, 0, 1.0, 12, 1))
+    run_a, run_b = pair.generate(">be me", SamplingSettings(1.0, 0, 1.0, 8, 1))
     assert run_a.ids != run_b.ids
 
 
