@@ -94,7 +94,7 @@ def compare_figure(tokens: list[Token], p_a, p_b, names: tuple[str, str], lang: 
     every = max(1, -(-n // 60))  # at most ~60 labelled tokens
     shown = list(range(0, n, every))
     fig.update_layout(barmode="group", height=460, margin=dict(l=50, r=10, t=78, b=100), font=dict(size=15),
-                      title=dict(text=text("compare_chart", lang, a=names_shown[0], b=names_shown[1]), y=0.98,
+                      title=dict(text=text("compare_chart", lang), y=0.98,
                                  yanchor="top", x=0.02),
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
                       plot_bgcolor="white", bargap=0.15)

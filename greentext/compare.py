@@ -152,9 +152,18 @@ class TokenProbabilities:
     truncated_tokens: int  # tokens dropped from the start to fit the shorter context
 
     def biggest(self, n: int = 5) -> list[int]:
-        """The positions where the two probabilities differ most (absolute difference), largest first."""
+        """The positions where the two probabilities differ most (absolute difference), largest first; a
+        token after the same token as a position already listed (`>` after `↵` again) is not listed twice."""
         order = np.argsort(-np.abs(self.p_b - self.p_a), kind="stable")
-        return [int(i) for i in order[:n]]
+        seen, out = set(), []
+        for i in (int(i) for i in order):
+            pair = (self.tokens[i - 1].id if i else None, self.tokens[i].id)
+            if pair not in seen:
+                seen.add(pair)
+                out.append(i)
+                if len(out) == n:
+                    break
+        return out
 
 
 def token_probabilities(engine: Engine, input_ids: list[int], targets: list[int]) -> np.ndarray:

@@ -278,7 +278,7 @@ WORDS: dict[str, tuple[str, str]] = {
                       "models.",
                       "Digite um texto, ou gere e avalie uma história, para ver a probabilidade de cada token nos "
                       "dois modelos."),
-    "compare_chart": ("Each token's probability: A = {a}, B = {b}", "Probabilidade de cada token: A = {a}, B = {b}"),
+    "compare_chart": ("Each token's probability under A and B", "Probabilidade de cada token no A e no B"),
     "compare_diff": ("B − A", "B − A"),
     "name_base": ("base", "base"),
     "name_tuned": ("fine-tuned", "ajustado"),

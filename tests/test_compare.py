@@ -99,6 +99,8 @@ def test_where_they_differ_most_reads_like_a_slide():
     p_a, p_b = np.array([0.5, 0.031, 0.2, 0.9]), np.array([0.5, 0.964, 0.1, 0.95])
     probs = compare.TokenProbabilities(tokens, p_a, p_b, 0)
     assert probs.biggest(2) == [1, 2]
+    again = compare.TokenProbabilities(tokens * 2, np.tile(p_a, 2), np.tile(p_b, 2), 0)
+    assert again.biggest(3) == [1, 2, 3]  # `>` after `↵` once, though it is there twice
     html = views.compare_html(tokens, p_a, p_b, probs.biggest(2), ("base", "fine-tuned"), "en")
     assert ('<code class="tok-text">&gt;</code> after <code class="tok-text">↵</code>: base <b>3.1%</b> → '
             'fine-tuned <b>96.4%</b>') in html
