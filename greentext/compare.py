@@ -143,13 +143,14 @@ def same_source(a: str, b: str) -> bool:
 # ---- two models ---------------------------------------------------------------------------------------
 @dataclass
 class TokenProbabilities:
-    """Each token of a text with its probability under both models, given the text before it (the first
-    token given <|endoftext|>, as GPT-2 starts a document)."""
+    """Each token of a text with its probability under both models given the text before it, as a
+    generation from that text would see it (the first token given <|endoftext|>, as a generation from an
+    empty prompt starts)."""
 
     tokens: list[Token]
     p_a: np.ndarray  # float32 (n,): model A's softmax at the token
     p_b: np.ndarray
-    truncated_tokens: int  # tokens dropped from the start to fit the shorter context
+    truncated_tokens: int  # tokens at the start left out to fit the shorter context
 
     def biggest(self, n: int = 5) -> list[int]:
         """The positions where the two probabilities differ most (absolute difference), largest first; a
@@ -167,10 +168,13 @@ class TokenProbabilities:
 
 
 def token_probabilities(engine: Engine, input_ids: list[int], targets: list[int]) -> np.ndarray:
-    """p(targets[i] | input_ids[:i + 1]) for every i: the model's own softmax (float32) over its logits.
+    """p(targets[i] | input_ids[:i + 1]) for every i: the model's own softmax over its float32 logits,
+    computed as the Probabilities tab computes p (T = 1).
 
     The hidden states are computed once; the vocabulary-wide logits a chunk of positions at a time, so a
     1,024-token text never holds 1,024 × 50,257 floats at once."""
+    if not targets:
+        return np.zeros(0, dtype=np.float32)
     model = engine.model
     x = torch.tensor([input_ids], device=engine.device)
     y = torch.tensor(targets, device=engine.device)
@@ -179,9 +183,8 @@ def token_probabilities(engine: Engine, input_ids: list[int], targets: list[int]
     with torch.inference_mode():
         hidden = model.base_model(input_ids=x).last_hidden_state[0]  # (n, width), final layer norm applied
         for i in range(0, len(targets), CHUNK):
-            logits = head(hidden[i:i + CHUNK]).float()  # (chunk, vocab)
-            logp = torch.log_softmax(logits, dim=-1).gather(1, y[i:i + CHUNK, None])[:, 0]
-            out[i:i + CHUNK] = logp.exp().cpu().numpy()
+            probs = head(hidden[i:i + CHUNK]).float().softmax(dim=-1)  # (chunk, vocab)
+            out[i:i + CHUNK] = probs.gather(1, y[i:i + CHUNK, None])[:, 0].cpu().numpy()
     return out
 
 
@@ -204,18 +207,23 @@ class Pair:
         return run_a, self.b.generate(prompt, settings, time_limit=left)
 
     def token_probabilities(self, text: str, name: str = "text") -> TokenProbabilities:
-        """Each token of `text` and its probability under A and under B given the text before it. A text
-        longer than the shorter context keeps its last tokens."""
+        """Each token of `text` and its probability under A and under B given the text before it: the
+        numbers a generation from that text would see (the first token's given <|endoftext|>). A text
+        longer than the shorter context keeps its last tokens (the first of them read, not scored)."""
         text = check_prompt(text, name)
         ids = self.a.tokenizer.encode(text) if text else []
         context = min(self.a.info.context, self.b.info.context)
-        seq = ([self.a.eos_id] + ids)[-(context + 1):]  # what the models read, then the token each predicts
-        if len(seq) < 2:
-            empty = np.zeros(0, dtype=np.float32)
-            return TokenProbabilities([], empty, empty, 0)
-        inputs, targets = seq[:-1], seq[1:]
-        return TokenProbabilities(self.a.text.tokens(targets), token_probabilities(self.a, inputs, targets),
-                                  token_probabilities(self.b, inputs, targets), len(ids) - len(targets))
+        window = ids[-context:]
+        scored = window if len(window) == len(ids) else window[1:]
+
+        def probabilities(engine: Engine) -> np.ndarray:
+            rest = token_probabilities(engine, window[:-1], window[1:])
+            if scored is window and window:  # the whole text: its first token given <|endoftext|>
+                return np.concatenate([token_probabilities(engine, [engine.eos_id], window[:1]), rest])
+            return rest
+
+        return TokenProbabilities(self.a.text.tokens(scored), probabilities(self.a), probabilities(self.b),
+                                  len(ids) - len(scored))
 
 
 class Checkpoints:

@@ -58,11 +58,13 @@ def test_the_two_models_really_differ(pair):
 
 
 def independent_softmax(engine, ids):
-    """p(ids[i] | <|endoftext|>, ids[:i]) straight from the model's logits, in float64."""
-    inputs = torch.tensor([[engine.eos_id] + ids[:-1]])
+    """p(ids[0] | <|endoftext|>), then p(ids[i] | ids[:i]), straight from the model's logits (a softmax
+    over the float32 logits, as the app computes p)."""
     with torch.no_grad():
-        logits = engine.model(input_ids=inputs).logits[0].double()
-    return torch.softmax(logits, dim=-1)[torch.arange(len(ids)), torch.tensor(ids)].numpy()
+        first = engine.model(input_ids=torch.tensor([[engine.eos_id]])).logits[0, -1].float().softmax(-1)[ids[0]]
+        logits = engine.model(input_ids=torch.tensor([ids[:-1]])).logits[0].float() if len(ids) > 1 else None
+    rest = logits.softmax(-1)[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].numpy() if len(ids) > 1 else []
+    return np.concatenate([[first.item()], rest])
 
 
 @pytest.mark.parametrize("text", ["the lecture\n>be me\n>go to class", "🙂 be me 👩‍🏫", "x"])
@@ -80,12 +82,21 @@ def test_a_text_longer_than_the_context_keeps_its_last_tokens(pair, engine):
     text = " ".join(["be me"] * 120)  # 240 tokens; the tiny models read 128
     probs = pair.token_probabilities(text)
     ids = engine.tokenizer.encode(text)
-    assert len(probs.tokens) == 128 and probs.truncated_tokens == len(ids) - 128
-    window = ids[-129:]  # the model reads 128 tokens and is scored on the 128 after the first
-    inputs = torch.tensor([window[:-1]])
+    window = ids[-128:]  # the model reads 128 tokens: the first is context, the 127 after it are scored
+    assert [t.id for t in probs.tokens] == window[1:] and probs.truncated_tokens == len(ids) - 127
     with torch.no_grad():
-        p = torch.softmax(engine.model(input_ids=inputs).logits[0].double(), -1)[torch.arange(128), torch.tensor(window[1:])]
-    assert np.abs(probs.p_b - p.numpy()).max() <= 1e-5
+        logits = engine.model(input_ids=torch.tensor([window[:-1]])).logits[0].float()
+    p = logits.softmax(-1)[torch.arange(127), torch.tensor(window[1:])].numpy()
+    assert np.abs(probs.p_b - p).max() <= 1e-5
+
+
+def test_a_generated_storys_tokens_have_the_probabilities_the_generation_saw(pair, engine):
+    """Scoring a story gives each generated token the p (T = 1) its step had in the Probabilities tab."""
+    run = engine.generate("the lecture\n>be me", SamplingSettings(1.0, 0, 1.0, 10, 4), top_n=1)
+    probs = pair.token_probabilities("the lecture\n>be me" + run.text)
+    assert [t.id for t in probs.tokens] == run.prompt.ids + run.ids  # the story tokenizes as it was written
+    seen = np.array([step.chosen.p_raw for step in run.steps])
+    assert np.abs(probs.p_b[len(run.prompt.ids):] - seen).max() <= 1e-5
 
 
 def test_empty_text_has_no_tokens_and_bad_text_is_named(pair):
