@@ -44,7 +44,8 @@ def compared(engine, other_tiny_path):
 def test_compare_is_each_models_own_generation(compared, other, engine, other_tiny_path):
     demo, client = compared
     result = client.predict(">be me", 0.9, 40, 0.9, 10, 7, api_name="/compare")
-    assert result["a"] == {"name": str(other_tiny_path), "text": other.generate(">be me", SamplingSettings(0.9, 40, 0.9, 10, 7)).text}
+    alone = other.generate(">be me", SamplingSettings(0.9, 40, 0.9, 10, 7)).text  # model A's own generation
+    assert result["a"] == {"name": str(other_tiny_path), "text": alone}
     assert result["b"]["text"] == client.predict(">be me", 0.9, 40, 0.9, 10, 7, api_name="/generate")
     assert result["b"]["name"] == demo.tabs["compare"].checkpoints.main_name and result["seed"] == 7
     random = client.predict(prompt=">be me", max_new_tokens=4, api_name="/compare")  # no seed: one for both
@@ -110,7 +111,8 @@ def test_an_mcp_client_calls_compare(compared, other):
                 names = {t.name for t in (await session.list_tools()).tools}
                 args = {"prompt": ">be me", "temperature": 0.9, "top_k": 40, "top_p": 0.9, "max_new_tokens": 6,
                         "seed": 3}
-                return names, await session.call_tool("compare", args), await session.call_tool("compare", {"prompt": "x", "top_k": -1})
+                bad = await session.call_tool("compare", {"prompt": "x", "top_k": -1})
+                return names, await session.call_tool("compare", args), bad
 
     names, result, bad = anyio.run(call)
     assert TOOLS <= names and not result.isError
