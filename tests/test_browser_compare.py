@@ -50,6 +50,7 @@ def test_compare_on_a_phone_in_portuguese(browser, app_url):
         page.get_by_label("More tabs").click()  # a phone's tab bar holds two tabs; the others are under "…"
         page.locator(".overflow-dropdown button", has_text="Comparar").click()
         expect(page.locator("#c-generate")).to_be_visible()
+        expect(page.locator("#c-head-a")).to_contain_text("A · base · assets/model-base · 6 camadas · 4 cabeças")
         field(page, "c-text").fill("the lecture\n>be me\n>go to class")
         page.locator("#c-score").click()
         expect(page.locator("#c-tokens .cmp-title")).to_have_text("Onde eles mais diferem", timeout=SLOW)

@@ -145,9 +145,10 @@ class CompareTab:
                 charts.compare_figure(tokens, probs.p_a, probs.p_b, names, page))
 
 
-def tab(handlers: CompareTab) -> None:
+def tab(handlers: CompareTab, demo: gr.Blocks) -> None:
     """The tab's components and events: the two models, the form, both stories side by side (a phone
-    stacks them), then a text's tokens under both models."""
+    stacks them), then a text's tokens under both models. The headers speak the page's language from the
+    page's load on."""
     cp = handlers.checkpoints
     names = list(cp.choices)
     gr.Markdown(I18N("compare_intro"), elem_id="c-intro")
@@ -181,6 +182,7 @@ def tab(handlers: CompareTab) -> None:
 
     common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
     view = [note, tokens, plot]
+    demo.load(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
     for dropdown in (a, b):
         dropdown.change(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
     go.click(handlers.generate_view, [a, b, prompt, temperature, top_k, top_p, max_new, seed],

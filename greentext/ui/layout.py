@@ -54,7 +54,7 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limit
             with gr.Tab(I18N("attention_tab"), id="attention"):
                 text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
             with gr.Tab(I18N("compare_tab"), id="compare"):
-                compare_tab.tab(cmp)
+                compare_tab.tab(cmp, demo)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
         generated.then(att.from_generate, [story, generate_form[0]], [text, text_prompt], api_visibility="private")
         # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
