@@ -2,6 +2,7 @@
 each model's own /generate, /compare_tokens each model's own softmax; bad input, lecture-safe mode, the
 rate limit and a foreign tokenizer get messages; `--mcp` publishes the endpoints as MCP tools."""
 
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import gradio as gr
@@ -30,15 +31,9 @@ def other(other_tiny_path):
 
 
 @pytest.fixture(scope="module")
-def compared(engine, other_tiny_path):
-    """The app on the tiny model (B) with the other tiny model as A, serving MCP too (as `--mcp` does)."""
-    from greentext.ui import build_app, configure_queue, launch_kwargs
-
-    demo = build_app(engine, compare=[str(other_tiny_path)], safe_mode=True, rate_limit="off")
-    configure_queue(demo)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **launch_kwargs(engine, mcp=True))
-    yield demo, gradio_client.Client(demo.local_url, verbose=False)
-    demo.close()
+def compared(served):
+    """The shared app (tests/conftest.py): the tiny model as B, the other tiny model as A, MCP tools served."""
+    return served
 
 
 def test_compare_is_each_models_own_generation(compared, other, engine, other_tiny_path):
@@ -114,7 +109,8 @@ def test_an_mcp_client_calls_compare(compared, other):
                 bad = await session.call_tool("compare", {"prompt": "x", "top_k": -1})
                 return names, await session.call_tool("compare", args), bad
 
-    names, result, bad = anyio.run(call)
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: Playwright's sync API may hold this one's loop
+        names, result, bad = pool.submit(anyio.run, call).result(timeout=120)
     assert TOOLS <= names and not result.isError
     assert repr(other.generate(">be me", SamplingSettings(0.9, 40, 0.9, 6, 3)).text) in result.content[0].text
     assert bad.isError and "top_k must be a whole number" in bad.content[0].text
