@@ -261,10 +261,11 @@ class Checkpoints:
         folder = os.path.expanduser(str(source))
         if not os.path.isdir(folder):
             raise Refused("compare_missing", name=name)
-        if self.main.source and _file_hash(folder) is not None and _file_hash(folder) == _file_hash(self.main.source):
+        same_file = _file_hash(folder)
+        if same_file is not None and self.main.source and same_file == _file_hash(self.main.source):
             return
         try:
-            tokenizer = AutoTokenizer.from_pretrained(os.path.expanduser(str(source)))
+            tokenizer = AutoTokenizer.from_pretrained(folder)
         except Exception as err:  # transformers raises OSError, ValueError, JSON errors…
             raise Refused("compare_load", name=name, error=" ".join(str(err).split())[:200]) from err
         if fingerprint(tokenizer) != fingerprint(self.main.tokenizer):

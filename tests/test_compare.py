@@ -147,6 +147,17 @@ def test_a_foreign_tokenizer_is_refused(tmp_path, engine):
         Pair(Engine.load(str(foreign), device="cpu"), engine)
 
 
+def test_the_same_tokenizer_in_other_bytes_is_accepted(tmp_path, tiny_path, engine):
+    """Not the same tokenizer.json file (here: re-indented), so the vocabularies and merges are compared."""
+    import json
+
+    copy = tmp_path / "reformatted"
+    shutil.copytree(tiny_path, copy)
+    data = json.loads((copy / "tokenizer.json").read_text(encoding="utf-8"))
+    (copy / "tokenizer.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    Checkpoints(engine, root=tmp_path).check(copy)  # no Refused
+
+
 def test_checkpoints_are_found_load_once_and_stay_bounded(tmp_path, tiny_path, other_tiny_path, engine):
     runs = tmp_path / "runs" / "tiny"
     for step, source in ((300, tiny_path), (1200, other_tiny_path), (600, other_tiny_path)):
