@@ -82,3 +82,36 @@ def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, promp
     fig.update_xaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], tickangle=-60, automargin=True)
     fig.update_yaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], autorange="reversed", automargin=True)
     return fig
+
+
+def compare_figure(tokens: list[Token], p_a, p_b, names: tuple[str, str], lang: str = "en") -> go.Figure:
+    """Every token's probability under A (grey) and B (green) as bars, and under them a strip of B − A
+    (green: B gives the token more; orange: A does). Tokens are placed by position, so a repeated token
+    keeps a bar of its own."""
+    from plotly.subplots import make_subplots
+
+    names_shown = [html.escape(n, quote=False) for n in names]
+    ticks = [html.escape(t, quote=False) for t in labels(tokens)]
+    n = len(tokens)
+    x = list(range(n))
+    p_a, p_b = np.asarray(p_a, dtype=float), np.asarray(p_b, dtype=float)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.04)
+    hover = [f"{i}: {t}" for i, t in enumerate(ticks)]
+    fig.add_bar(x=x, y=p_a, name=f"A · {names_shown[0]}", marker_color="rgba(0,0,0,0.28)", customdata=hover,
+                hovertemplate="%{customdata}<br>A = %{y:.2%}<extra></extra>", row=1, col=1)
+    fig.add_bar(x=x, y=p_b, name=f"B · {names_shown[1]}", marker_color=GREEN, customdata=hover,
+                hovertemplate="%{customdata}<br>B = %{y:.2%}<extra></extra>", row=1, col=1)
+    fig.add_heatmap(x=x, z=[(p_b - p_a).round(4).tolist()], zmin=-1, zmax=1, showscale=False,
+                    colorscale=[[0, "#e07800"], [0.5, "#ffffff"], [1, GREEN]], customdata=[hover],
+                    hovertemplate="%{customdata}<br>B − A = %{z:+.1%}<extra></extra>", row=2, col=1)
+    every = max(1, -(-n // 60))  # at most ~60 labelled tokens
+    shown = list(range(0, n, every))
+    fig.update_layout(barmode="group", height=460, margin=dict(l=50, r=10, t=78, b=100), font=dict(size=15),
+                      title=dict(text=text("compare_chart", lang), y=0.98,
+                                 yanchor="top", x=0.02),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
+                      plot_bgcolor="white", bargap=0.15)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
+    fig.update_yaxes(tickvals=[0], ticktext=[text("compare_diff", lang)], row=2, col=1)
+    fig.update_xaxes(tickvals=shown, ticktext=[ticks[i] for i in shown], tickangle=-60, row=2, col=1)
+    return fig

@@ -121,6 +121,7 @@ class Engine:
         self.model = loaded.model
         self.tokenizer = loaded.tokenizer
         self.info = loaded.info
+        self.source = loaded.source  # the directory or hub id it was loaded from
         self.device = loaded.device
         self.text = TokenText(self.tokenizer)
         self.eos_id = self.tokenizer.eos_token_id

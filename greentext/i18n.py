@@ -298,6 +298,58 @@ WORDS: dict[str, tuple[str, str]] = {
                          "A lente de logits funciona com modelos da arquitetura GPT-2 (GPT2LMHeadModel: "
                          "transformer.ln_f e lm_head); este modelo é '{model}'."),
     "param_position": ("position", "posição"),
+    # ---- the Compare tab: two checkpoints side by side ----
+    "compare_tab": ("Compare", "Comparar"),
+    "model_a": ("Model A", "Modelo A"),
+    "model_b": ("Model B", "Modelo B"),
+    "compare_generate": ("Generate with both", "Gerar com os dois"),
+    "compare_intro": ("The same prompt, settings and seed through two checkpoints: each story is exactly what that "
+                      "model writes alone. Below, every token's probability under both.",
+                      "O mesmo prompt, as mesmas configurações e a mesma semente em dois checkpoints: cada história é "
+                      "exatamente o que aquele modelo escreve sozinho. Abaixo, a probabilidade de cada token nos dois."),
+    "compare_status": ("seed **{seed}** · A: {n_a} tokens · B: {n_b} tokens · {device} ({dtype})",
+                       "semente **{seed}** · A: {n_a} tokens · B: {n_b} tokens · {device} ({dtype})"),
+    "compare_text": ("Text to score (a story above, or type one)", "Texto para avaliar (uma história acima, ou digite um)"),
+    "compare_use_a": ("Score A's story", "Avaliar a história do A"),
+    "compare_use_b": ("Score B's story", "Avaliar a história do B"),
+    "compare_score": ("Score this text", "Avaliar este texto"),
+    "compare_first": ("Generate with both first: then each story can be scored.",
+                      "Gere com os dois primeiro: depois cada história pode ser avaliada."),
+    "compare_help": ("Each token's probability under both models, given the text before it (the first token given "
+                     "<|endoftext|>, the start of a document).",
+                     "A probabilidade de cada token nos dois modelos, dado o texto antes dele (o primeiro dado "
+                     "<|endoftext|>, o início de um documento)."),
+    "compare_differ": ("Where they differ most", "Onde eles mais diferem"),
+    "compare_after": ("after", "depois de"),
+    "compare_start": ("at the start", "no início"),
+    "compare_legend": ("green: more likely under B · orange: more likely under A",
+                       "verde: mais provável no B · laranja: mais provável no A"),
+    "compare_empty": ("Type a text, or generate and score a story, to see each token's probability under both "
+                      "models.",
+                      "Digite um texto, ou gere e avalie uma história, para ver a probabilidade de cada token nos "
+                      "dois modelos."),
+    "compare_chart": ("Each token's probability under A and B", "Probabilidade de cada token no A e no B"),
+    "compare_diff": ("B − A", "B − A"),
+    "name_base": ("base", "base"),
+    "name_tuned": ("fine-tuned", "ajustado"),
+    "compare_facts": ("{layers} layers · {heads} heads · {hidden} wide · context {context}",
+                      "{layers} camadas · {heads} cabeças · largura {hidden} · contexto {context}"),
+    "compare_panel": ("**Compare tab**: A = `{a}` ({a_facts}), B = `{b}` ({b_facts}). A second model loads on first "
+                      "use, once, for everyone; at most {keep} stay loaded besides this one.",
+                      "**Aba Comparar**: A = `{a}` ({a_facts}), B = `{b}` ({b_facts}). Um segundo modelo é carregado "
+                      "no primeiro uso, uma vez, para todos; no máximo {keep} ficam carregados além deste."),
+    "compare_foreign": ("{name} uses another tokenizer than {other}: two models can be compared only when they read "
+                        "the same tokens (e.g. two checkpoints of one training run, or a base and its fine-tune).",
+                        "{name} usa outro tokenizador que {other}: dois modelos só podem ser comparados quando leem os "
+                        "mesmos tokens (por exemplo, dois checkpoints do mesmo treino, ou uma base e seu ajuste)."),
+    "compare_unknown": ("{name} is not one of the checkpoints this app offers (those under assets/ and runs/ and "
+                        "those named with --compare): choose one from the list.",
+                        "{name} não é um dos checkpoints que este app oferece (os de assets/ e runs/ e os indicados "
+                        "com --compare): escolha um da lista."),
+    "compare_load": ("Checkpoint {name} could not be loaded: {error}",
+                     "O checkpoint {name} não pôde ser carregado: {error}"),
+    "compare_missing": ("Checkpoint {name} was not found: no such directory.",
+                        "O checkpoint {name} não foi encontrado: a pasta não existe."),
 }
 
 

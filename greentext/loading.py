@@ -48,6 +48,7 @@ class LoadedModel:
     model: torch.nn.Module
     tokenizer: object
     info: ModelInfo
+    source: str = ""  # what was loaded: the directory or hub id as `load_model` was given it
 
     @property
     def device(self) -> torch.device:
@@ -106,13 +107,25 @@ def load_model(name: str | os.PathLike | None = None, device: str | None = None,
     Raises ModelLoadError with a one-line message for a missing path, a corrupt file or an
     unreachable hub.
     """
-    name = str(name) if name else default_model()
-    target = pick_device(device)
-    key = (name, str(target), str(pick_dtype(target, dtype)))
+    name, target, key = _key(name, device, dtype)
     with _lock:
         if key not in _cache:
             _cache[key] = _load(name, target, pick_dtype(target, dtype))
         return _cache[key]
+
+
+def unload(name: str | os.PathLike | None = None, device: str | None = None,
+           dtype: str | torch.dtype | None = None) -> None:
+    """Let go of a load (the next `load_model` with these arguments reads the checkpoint again); its memory
+    is freed once no one still holds the model. Loading it again is a new model."""
+    with _lock:
+        _cache.pop(_key(name, device, dtype)[2], None)
+
+
+def _key(name, device, dtype) -> tuple[str, torch.device, tuple]:
+    name = str(name) if name else default_model()
+    target = pick_device(device)
+    return name, target, (name, str(target), str(pick_dtype(target, dtype)))
 
 
 def _looks_local(name: str) -> bool:
@@ -153,7 +166,7 @@ def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
         dtype=str(dtype).removeprefix("torch."),
         **_card(Path(path)) if local else {},
     )
-    return LoadedModel(model, tokenizer, info)
+    return LoadedModel(model, tokenizer, info, name)
 
 
 def _card(folder: Path) -> dict:

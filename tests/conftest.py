@@ -51,6 +51,12 @@ def tiny_path(tmp_path_factory, tokenizer):
 
 
 @pytest.fixture(scope="session")
+def other_tiny_path(tmp_path_factory, tokenizer):
+    """A second tiny checkpoint, the same shape from another seed (the Compare tab's tests)."""
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("tiny-other"), tokenizer, seed=1)
+
+
+@pytest.fixture(scope="session")
 def engine(tiny_path):
     from greentext.engine import Engine
 
@@ -98,21 +104,24 @@ def swearing(engine, monkeypatch):
     return bad_id
 
 
-def launch(engine, **limits):
-    """The app around `engine`, launched in-process on a free port, with the queue every launch uses."""
+def launch(engine, mcp=False, **limits):
+    """The app around `engine` (`limits` and `compare` go to build_app), launched in-process on a free port,
+    with the queue every launch uses; `mcp`: serving MCP tools too, as `--mcp` does."""
     from greentext.ui import build_app, configure_queue, launch_kwargs
 
     demo = build_app(engine, **limits)
     configure_queue(demo)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True, **launch_kwargs())
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                **launch_kwargs(mcp=mcp))
     return demo
 
 
 @pytest.fixture(scope="session")
-def served(engine):
-    """One app (lecture-safe mode on, no rate limit) shared by the tests that call its API."""
+def served(engine, other_tiny_path):
+    """One app (lecture-safe mode on, no rate limit; the Compare tab's model A is the other tiny model, B the
+    app's; MCP tools served) shared by the tests that call its API."""
     gradio_client = pytest.importorskip("gradio_client")
-    demo = launch(engine, safe_mode=True, rate_limit="off")
+    demo = launch(engine, mcp=True, compare=[str(other_tiny_path)], safe_mode=True, rate_limit="off")
     yield demo, gradio_client.Client(demo.local_url, verbose=False)
     demo.close()
 

@@ -41,3 +41,31 @@ def test_app_exits_with_one_line_for_a_corrupt_checkpoint(tmp_path, tiny_path, c
 def test_bad_limit_flags_are_one_line_too(capsys):
     code, lines = _main_stderr(capsys, "--rate-limit", "lots", "--model", "/nonexistent")
     assert code == 1 and len(lines) == 1 and "REQUESTS/SECONDS" in lines[0]
+
+
+def test_compare_refuses_a_foreign_tokenizer_in_one_line(tmp_path, tiny_path, capsys):
+    from test_compare import make_foreign_checkpoint
+
+    foreign = make_foreign_checkpoint(tmp_path / "foreign")
+    code, lines = _main_stderr(capsys, "--model", str(tiny_path), "--compare", str(foreign))
+    assert code == 1 and len(lines) == 1, lines
+    assert str(foreign) in lines[0] and "uses another tokenizer than" in lines[0]
+    code, lines = _main_stderr(capsys, "--model", str(tiny_path), "--compare", "a", "b", "c")
+    assert code == 2 and "--compare takes one or two checkpoint directories (got 3)" in lines[-1]
+
+
+def test_mcp_and_compare_flags_reach_the_launch(tiny_path, other_tiny_path, monkeypatch):
+    import gradio as gr
+
+    from greentext.ui import main
+    from greentext.ui.cli import MCP_ENV, launch_kwargs, mcp_from_env
+
+    launched = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda demo, **kw: launched.update(kw, demo=demo))
+    main(["--model", str(tiny_path), "--compare", str(other_tiny_path), "--mcp"])
+    assert launched["mcp_server"] is True
+    assert launched["demo"].tabs["compare"].checkpoints.default[0] == str(other_tiny_path)
+    monkeypatch.setenv(MCP_ENV, "1")
+    assert mcp_from_env() and launch_kwargs(mcp=mcp_from_env())["mcp_server"] is True
+    monkeypatch.setenv(MCP_ENV, "0")
+    assert not mcp_from_env() and "mcp_server" not in launch_kwargs()

@@ -4,9 +4,10 @@
     generate.py      the Generate tab and /generate
     probabilities.py the Probabilities tab and /probabilities (each user's walk as plain data)
     attention.py     the Attention tab and /attention
+    compare.py       the Compare tab, /compare and /compare_tokens (two checkpoints side by side)
     share.py         the Share button and panel (audience link, QR code); a link filling the forms
     layout.py        `build_app`: the page, as a list of components and events
-    cli.py           `python app.py`: flags, queue, launch settings
+    cli.py           `python app.py`: flags (--compare, --mcp too), queue, launch settings
     app.css, big_type.js   the page's styles and the projector-mode switch
 """
 

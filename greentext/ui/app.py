@@ -131,7 +131,8 @@ class App:
             self.rate_limit.check(key)
 
     def model_info(self) -> dict:
-        """The model: name, parameters, layers, heads, context, vocab_size, device, dtype; and safe_mode."""
+        """The app's model: name, parameters, layers, heads, context, vocab_size, device, dtype; and whether
+        lecture-safe mode (masking of listed words) is on."""
         return {**self.engine.info.as_dict(), "safe_mode": self.safe_mode}
 
 

@@ -39,7 +39,15 @@ class AttentionTab:
         self._lock = threading.Lock()
 
     def attention(self, text: str, layer: int = 0, request: gr.Request = None) -> dict:
-        """Tokens of `text` and one layer's attention weights as [heads][n][n]."""
+        """Where the model looks: the tokens of `text` and one layer's attention weights as [heads][n][n]
+        (row i: how token i spreads its attention over tokens 0..i).
+
+        Args:
+            text: the text to read, e.g. "the lecture\\n>be me"
+            layer: the layer, from 0 to the model's layers − 1
+        Returns:
+            {"tokens", "layer", "attention", "truncated_tokens"}
+        """
         self.app.check_rate(request)
         with self.app.errors():
             layer = as_int("layer", layer, 0, self.app.engine.info.layers - 1)

@@ -10,12 +10,14 @@ from pathlib import Path
 import gradio as gr
 
 from .. import attention_view
+from ..compare import Checkpoints
 from ..engine import Engine
 from ..limits import RateLimiter
 from ..loading import ModelLoadError
 from .app import CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV
 from .layout import build_app
 
+MCP_ENV = "GREENTEXT_MCP"  # "1": also serve the API as MCP tools (like --mcp)
 QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
 CSS = Path(__file__).with_name("app.css").read_text(encoding="utf-8")
 
@@ -26,17 +28,25 @@ def configure_queue(demo: gr.Blocks) -> gr.Blocks:
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
 
 
-def launch_kwargs(engine: Engine | None = None) -> dict:
+def mcp_from_env() -> bool:
+    return os.environ.get(MCP_ENV, "").strip().lower() in ("1", "on", "true", "yes")
+
+
+def launch_kwargs(engine: Engine | None = None, mcp: bool = False) -> dict:
+    """`launch()`'s settings. `mcp`: also serve the named API as MCP tools at /gradio_api/mcp/ (their
+    descriptions and typed arguments come from the handlers' docstrings and type hints)."""
     # allowed_paths: the two JS files the Attention tab's bertviz views load (d3 v5, jQuery) and the
     # model card's loss curve, and nothing else.
     files = [str(p) for p in attention_view.library_files().values()]
     if engine is not None and engine.info.card and (Path(engine.info.card).parent / "loss.png").is_file():
         files.append(str(Path(engine.info.card).parent / "loss.png"))
-    return dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"), allowed_paths=files)
+    kwargs = dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"), allowed_paths=files)
+    return {**kwargs, "mcp_server": True} if mcp else kwargs
 
 
 def main(argv=None) -> None:
-    """`python app.py [--model PATH_OR_HUB_ID] [--device auto|cpu|cuda|mps] [--host H] [--port P] [--share]`."""
+    """`python app.py [--model PATH_OR_HUB_ID] [--device auto|cpu|cuda|mps] [--host H] [--port P] [--share]
+    [--compare PATH [PATH]] [--mcp]`."""
     parser = argparse.ArgumentParser(prog="python app.py", description="GPT-2 Greentext Lab")
     parser.add_argument("--model", default=None, help="checkpoint directory or hub id (default: $GREENTEXT_MODEL "
                                                       "or the bundled model)")
@@ -51,15 +61,26 @@ def main(argv=None) -> None:
                         help=f"seconds per request, 0 = none (default ${TIME_LIMIT_ENV} or {DEFAULT_TIME_LIMIT:g})")
     parser.add_argument("--rate-limit", default=None,
                         help=f"REQUESTS/SECONDS per client, e.g. 10/60, or off (default ${RATE_LIMIT_ENV} or off)")
+    parser.add_argument("--compare", nargs="+", default=[], metavar="PATH",
+                        help="the Compare tab's models: A, or A and B (default: the bundled base as A, the app's "
+                             "model as B); checkpoint directories with the app model's tokenizer")
+    parser.add_argument("--mcp", action="store_true",
+                        help=f"also serve the API as MCP tools at /gradio_api/mcp/ (or ${MCP_ENV}=1)")
     args = parser.parse_args(argv)
+    if len(args.compare) > 2:
+        parser.error(f"--compare takes one or two checkpoint directories (got {len(args.compare)})")
     safe_mode = False if args.unsafe else None if args.safe_mode is None else args.safe_mode == "on"
     time_limit = FROM_ENV if args.time_limit is None else (args.time_limit or None)
     try:
         RateLimiter.parse(args.rate_limit if args.rate_limit is not None else os.environ.get(RATE_LIMIT_ENV))
         engine = Engine.load(args.model, args.device)
+        checkpoints = Checkpoints(engine, args.compare)
+        for path in args.compare:  # checked now (tokenizer only); the weights load on first use
+            checkpoints.check(path)
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
-    demo = build_app(engine, safe_mode=safe_mode, time_limit=time_limit, rate_limit=args.rate_limit)
+    demo = build_app(engine, checkpoints, safe_mode=safe_mode, time_limit=time_limit, rate_limit=args.rate_limit)
     configure_queue(demo)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs(engine))
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share,
+                **launch_kwargs(engine, mcp=args.mcp or mcp_from_env()))

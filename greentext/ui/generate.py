@@ -68,8 +68,20 @@ class GenerateTab:
     def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
                  max_new_tokens: int = 80, seed: int | None = None,
                  request: gr.Request = None) -> Iterator[str]:
-        """The continuation (text after the prompt) for these sampling settings, streamed as it grows.
-        In lecture-safe mode listed words come masked (████)."""
+        """Continue a prompt with the app's GPT-2 model (a greentext writer), as the Generate tab does: the
+        continuation (text after the prompt) for these sampling settings, streamed as it grows. The same seed
+        and settings give the same text. In lecture-safe mode listed words come masked (████).
+
+        Args:
+            prompt: the text to continue, e.g. "the lecture\\n>be me" (empty starts from <|endoftext|>)
+            temperature: 0 for greedy, else 0.01 to 2 (higher = more random)
+            top_k: keep only the k most likely tokens, 0 to 200 (0 = off)
+            top_p: keep the most likely tokens up to this total probability, more than 0 and at most 1 (1 = off)
+            max_new_tokens: tokens to write, 1 to 256
+            seed: 0 to 4294967295 for a reproducible run; empty for a random one
+        Returns:
+            the continuation text
+        """
         self.app.check_rate(request)
         job = self._start(prompt, temperature, top_k, top_p, max_new_tokens, seed)
         with self.app.errors():

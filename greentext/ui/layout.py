@@ -1,34 +1,41 @@
-"""The page: a header, the model panel, three tabs and the named API — components and events only.
+"""The page: a header, the model panel, four tabs and the named API — components and events only.
 
 Each tab's components and handlers live in its own module (`generate.py`, `probabilities.py`,
-`attention.py`); this function puts them on the page and names the API endpoints.
+`attention.py`, `compare.py`); this function puts them on the page and names the API endpoints.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr
 
 from .. import i18n, views
+from ..compare import Checkpoints, facts
 from ..engine import Engine
 from ..loading import BUNDLED_MODEL
 from . import attention, generate, probabilities, share
+from . import compare as compare_tab
 from .app import BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, gpu, lang
 
 BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
 KEYS_JS = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8").strip()
 
 
-def build_app(engine: Engine, **limits) -> gr.Blocks:
+def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limits) -> gr.Blocks:
     """The Blocks app around `engine`; `launch()` it (after `cli.configure_queue`), or drive it with
-    gradio_client in tests. Limits left out come from their environment variables (see `App.from_env`)."""
+    gradio_client in tests. `compare`: the Compare tab's models A and B (one checkpoint: A, with the app's
+    model as B; none: the bundled base as A). Limits left out come from their environment variables
+    (see `App.from_env`)."""
     app = App.from_env(engine, **limits)
+    checkpoints = compare if isinstance(compare, Checkpoints) else Checkpoints(engine, compare or ())
     gen, probs, att = generate.GenerateTab(app), probabilities.ProbabilitiesTab(app), attention.AttentionTab(app)
+    cmp = compare_tab.CompareTab(app, checkpoints)
     with gr.Blocks(title="GPT-2 Greentext Lab") as demo:
         sharer = share.SharePanel(app, demo)
         demo.greentext = app  # the handlers' state, for tests and tools
-        demo.tabs = {"generate": gen, "probabilities": probs, "attention": att}
+        demo.tabs = {"generate": gen, "probabilities": probs, "attention": att, "compare": cmp}
         with gr.Row(elem_classes="gt-chrome"):  # the page's chrome folds away in presentation mode
             gr.Markdown("# GPT-2 Greentext Lab")
             share_button = share.button()
@@ -36,7 +43,7 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
         shared = share.panel()
         gr.Markdown(I18N("safe_on" if app.safe_mode else "safe_off"), elem_id="safe-mode")
         with gr.Column(elem_classes="gt-chrome"):
-            model_panel(engine, demo)
+            model_panel(engine, demo, checkpoints)
         big.change(None, big, big, js=BIG_TYPE_JS)
 
         with gr.Tabs() as tabs:
@@ -46,6 +53,8 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
                 walk, show_step = probabilities.tab(probs, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
             with gr.Tab(I18N("attention_tab"), id="attention"):
                 text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
+            with gr.Tab(I18N("compare_tab"), id="compare"):
+                compare_tab.tab(cmp, demo)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
         generated.then(att.from_generate, [story, generate_form[0]], [text, text_prompt], api_visibility="private")
         # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
@@ -62,21 +71,27 @@ def build_app(engine: Engine, **limits) -> gr.Blocks:
         gr.api(probs.probabilities, api_name="probabilities", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
         gr.api(att.attention, api_name="attention", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
         gr.api(probs.lens.logit_lens, api_name="logit_lens", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(cmp.compare, api_name="compare", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        gr.api(cmp.compare_tokens, api_name="compare_tokens", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
     return demo
 
 
-def model_panel(engine: Engine, demo: gr.Blocks) -> None:
+def model_panel(engine: Engine, demo: gr.Blocks, checkpoints: Checkpoints | None = None) -> None:
     """What the model is: its facts (in the page's language, written as each page loads), what it was
-    made from, and its model card."""
+    made from, its model card, and the Compare tab's two models."""
     info = engine.info
-    facts = {**info.as_dict(), "name": views.esc(info.name)}
+    values = {**info.as_dict(), "name": views.esc(info.name)}
 
     def model_line(request: gr.Request = None) -> str:
-        return i18n.text("model_line", lang(request), **facts)
+        return i18n.text("model_line", lang(request), **values)
 
     with gr.Accordion(I18N("model"), open=False):
         line = gr.Markdown(model_line(), elem_id="model-panel")
         demo.load(model_line, None, line, api_visibility="private", show_progress="hidden")
+        if checkpoints is not None:
+            (a, b), source = checkpoints.default, checkpoints.choices.get
+            gr.Markdown(i18n.text("compare_panel", a=a, b=b, a_facts=facts(source(a, "")) or "?",
+                                  b_facts=facts(source(b, "")) or "?", keep=checkpoints.keep), elem_id="compare-panel")
         bundled = Path(info.card).parent == BUNDLED_MODEL if info.card else False
         if bundled or info.about:
             gr.Markdown(I18N("about_bundled") if bundled else views.esc(info.about), elem_id="model-about")

@@ -33,7 +33,13 @@ class LensTab:
         one entry per transformer block, the last being the model's own output (its `p` are the model's p at
         T = 1). `tracked` is the token followed down the layers: the text's next token, or at its end the
         model's own first choice. In lecture-safe mode listed words come masked in token text; the numbers
-        are the model's."""
+        are the model's.
+
+        Args:
+            text: the text the model reads (its last tokens if longer than the context).
+            top_n: how many of each layer's most likely next tokens to list (1 to 50).
+            position: the 0-based token of `text` after which to look (None: after the last one).
+        """
         self.app.check_rate(request)
         with self.app.errors(lang(request)):
             lens = gpu(logit_lens)(self.app.engine, text, top_n, position)

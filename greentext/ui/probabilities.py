@@ -35,8 +35,22 @@ class ProbabilitiesTab:
     def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
                       steps: int = 10, seed: int | None = None, top_n: int = 10,
                       request: gr.Request = None) -> dict:
-        """Every step's candidates and probabilities for `steps` sampled tokens, plus the continuation.
-        In lecture-safe mode listed words come masked in tokens and text; the numbers are unchanged."""
+        """How the model chooses each token: every step's top candidates with their probabilities (raw, after
+        temperature, after top-k/top-p), the chosen token, entropy, for `steps` sampled tokens, plus the
+        continuation (the same as /generate's for the same seed and settings). In lecture-safe mode listed
+        words come masked in tokens and text; the numbers are unchanged.
+
+        Args:
+            prompt: the text to continue, e.g. "the lecture\\n>be me" (empty starts from <|endoftext|>)
+            temperature: 0 for greedy, else 0.01 to 2 (higher = more random)
+            top_k: keep only the k most likely tokens, 0 to 200 (0 = off)
+            top_p: keep the most likely tokens up to this total probability, more than 0 and at most 1 (1 = off)
+            steps: tokens to sample and explain, 1 to 256
+            seed: 0 to 4294967295 for a reproducible run; empty for a random one
+            top_n: candidates listed per step, 1 to 50
+        Returns:
+            {"prompt_tokens", "steps": [{"chosen", "candidates", "p_other", "entropy"}], "text", "seed", "notes", "finish_reason"}
+        """
         self.app.check_rate(request)
         with self.app.errors(lang(request)):
             settings = SamplingSettings(temperature, top_k, top_p, as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX), seed)

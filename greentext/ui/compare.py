@@ -1,0 +1,193 @@
+"""The Compare tab, `/compare` and `/compare_tokens`: two checkpoints side by side (core: greentext/compare.py).
+
+The tab picks models A and B from the checkpoints the app offers (bundled base vs the app's model by
+default); the API always compares the pair chosen at start-up (`--compare PATH [PATH]`).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .. import charts, i18n, views
+from ..compare import Checkpoints, facts, label
+from ..settings import MAX_NEW_TOKENS_MAX
+from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+
+
+class CompareTab:
+    """The handlers: `generate_view` and the score buttons for the tab, `compare` and `compare_tokens` for
+    the API. Every model call goes through `Checkpoints` (a second model loads once, for everyone)."""
+
+    def __init__(self, app: App, checkpoints: Checkpoints):
+        self.app = app
+        self.checkpoints = checkpoints
+
+    # --- the API ---------------------------------------------------------------------------------
+    def compare(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
+                max_new_tokens: int = 80, seed: int | None = None, request: gr.Request = None) -> dict:
+        """Continue one prompt with two checkpoints (model A and model B, chosen when the app started; by
+        default the bundled base model and the app's fine-tuned model) with the same sampling settings and
+        seed. Each text is exactly what that model alone writes for these arguments.
+
+        Args:
+            prompt: the text to continue, e.g. "the lecture\\n>be me" (empty starts from <|endoftext|>)
+            temperature: 0 for greedy, else 0.01 to 2 (higher = more random)
+            top_k: keep only the k most likely tokens, 0 to 200 (0 = off)
+            top_p: keep the most likely tokens up to this total probability, more than 0 and at most 1 (1 = off)
+            max_new_tokens: tokens to write, 1 to 256
+            seed: 0 to 4294967295 for a reproducible run; empty for a random one (returned as "seed")
+        Returns:
+            {"a": {"name", "text"}, "b": {"name", "text"}, "seed"}: each model's continuation (masked ████ in lecture-safe mode)
+        """
+        self.app.check_rate(request)
+        page = lang(request)
+        settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed, page)
+        with self.app.errors(page):
+            pair = self.checkpoints.pair(*self.checkpoints.default)
+            run_a, run_b = gpu(pair.generate)(prompt, settings, self.app.time_limit)
+        show = self.app.display.story
+        return {"a": {"name": pair.names[0], "text": show(run_a.prompt, run_a.text).text},
+                "b": {"name": pair.names[1], "text": show(run_b.prompt, run_b.text).text}, "seed": run_a.seed}
+
+    def compare_tokens(self, text: str, request: gr.Request = None) -> dict:
+        """Each token of a text with its probability under model A and under model B (the pair chosen when
+        the app started), given the text before it; the first token is given <|endoftext|>. p_a and p_b are
+        each model's own softmax at that token: where they differ most shows what fine-tuning changed.
+
+        Args:
+            text: the text to score, e.g. a story written by either model, or any text
+        Returns:
+            {"a": {"name"}, "b": {"name"}, "tokens": [{"id", "token", "visible", "p_a", "p_b"}], "truncated_tokens"}
+        """
+        self.app.check_rate(request)
+        with self.app.errors(lang(request)):
+            pair = self.checkpoints.pair(*self.checkpoints.default)
+            probs = gpu(pair.token_probabilities)(text)
+        tokens = self.app.display.tokens(probs.tokens)
+        return {"a": {"name": pair.names[0]}, "b": {"name": pair.names[1]},
+                "tokens": [{"id": t.id, "token": t.raw, "visible": t.token, "p_a": float(pa), "p_b": float(pb)}
+                           for t, pa, pb in zip(tokens, probs.p_a, probs.p_b)],
+                "truncated_tokens": probs.truncated_tokens}
+
+    # --- the tab ---------------------------------------------------------------------------------
+    def header(self, side: str, name: str, page: str = "en") -> str:
+        """"**A** · base · `assets/model-base` · 6 layers · 4 heads · 256 wide · context 512"."""
+        name = str(name or "")
+        shown = label(name, page)
+        parts = [f"**{side}**"] + ([shown] if shown != name else []) + [f"`{name.replace('`', '')}`"]
+        about = facts(self.checkpoints.choices.get(name, ""), page)
+        return " · ".join(parts + ([about] if about else []))
+
+    def headers(self, a, b, request: gr.Request = None) -> tuple[str, str]:
+        """The two columns' headers, for the models chosen (nothing is loaded here)."""
+        page = lang(request)
+        return self.header("A", a, page), self.header("B", b, page)
+
+    def generate_view(self, a, b, prompt, temperature, top_k, top_p, max_new_tokens, seed,
+                      request: gr.Request = None) -> tuple:
+        """Both stories: (header A, story A, header B, story B, status, the two stories as shown)."""
+        self.app.check_rate(request)
+        page = lang(request)
+        settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed, page)
+        with self.app.errors(page):
+            pair = self.checkpoints.pair(a, b)
+            runs = gpu(pair.generate)(prompt, settings, self.app.time_limit)
+        out, stories = [], []
+        for side, name, run in zip("AB", (a, b), runs):
+            shown = self.app.display.story(run.prompt, run.text)
+            notes = run.prompt.notes_in(page) + [views.masked_note(shown.masked, page)]
+            if run.finish_reason == "time":
+                notes.append(i18n.text("time_note", page, s=self.app.time_limit))
+            out += [self.header(side, name, page),
+                    views.greentext_html(shown.prompt, shown.text, " ".join(n for n in notes if n))]
+            stories.append(shown.story)
+        info = self.app.engine.info
+        status = i18n.text("compare_status", page, seed=runs[0].seed, n_a=len(runs[0].ids), n_b=len(runs[1].ids),
+                           device=info.device, dtype=info.dtype)
+        return (*out, status, stories)
+
+    def score(self, a, b, text, request: gr.Request = None) -> tuple:
+        """(note, tokens HTML, chart) of the typed text."""
+        self.app.check_rate(request)
+        return self.view(a, b, text, lang(request))
+
+    def score_a(self, a, b, stories, request: gr.Request = None) -> tuple:
+        """A's story into the text box, and its tokens scored."""
+        return self.score_story(0, a, b, stories, request, counted=True)
+
+    def score_b(self, a, b, stories, request: gr.Request = None) -> tuple:
+        return self.score_story(1, a, b, stories, request, counted=True)
+
+    def after_generate(self, a, b, stories, request: gr.Request = None) -> tuple:
+        """B's story scored right after a generation (part of that request: not counted again)."""
+        return self.score_story(1, a, b, stories, request, counted=False)
+
+    def score_story(self, which: int, a, b, stories, request, counted: bool) -> tuple:
+        page = lang(request)
+        if not stories:
+            gr.Warning(i18n.text("compare_first", page))
+            return (gr.skip(),) * 4
+        if counted:
+            self.app.check_rate(request)
+        return (stories[which], *self.view(a, b, stories[which], page))
+
+    def view(self, a, b, text, page: str) -> tuple:
+        """(note, tokens HTML, chart) of `text` under A and B, its tokens masked as shown."""
+        with self.app.errors(page):
+            pair = self.checkpoints.pair(a, b)
+            probs = gpu(pair.token_probabilities)(text)
+        if not probs.tokens:
+            return i18n.text("compare_empty", page), "", None
+        tokens = self.app.display.tokens(probs.tokens)
+        names = (label(a, page), label(b, page))
+        note = i18n.text("truncated_note", page, k=probs.truncated_tokens) if probs.truncated_tokens else ""
+        return (views.esc(note), views.compare_html(tokens, probs.p_a, probs.p_b, probs.biggest(5), names, page),
+                charts.compare_figure(tokens, probs.p_a, probs.p_b, names, page))
+
+
+def tab(handlers: CompareTab, demo: gr.Blocks) -> None:
+    """The tab's components and events: the two models, the form, both stories side by side (a phone
+    stacks them), then a text's tokens under both models. The headers speak the page's language from the
+    page's load on."""
+    cp = handlers.checkpoints
+    names = list(cp.choices)
+    gr.Markdown(I18N("compare_intro"), elem_id="c-intro")
+    with gr.Row():
+        a = gr.Dropdown(names, value=cp.default[0], label=I18N("model_a"), elem_id="c-model-a")
+        b = gr.Dropdown(names, value=cp.default[1], label=I18N("model_b"), elem_id="c-model-b")
+    prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="c-prompt")
+    temperature, top_k, top_p = sampling_sliders("c")
+    with gr.Row():
+        max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=60, step=1, label=I18N("max_new_tokens"), elem_id="c-max-new")
+        seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="c-seed")
+        go = gr.Button(I18N("compare_generate"), variant="primary", elem_id="c-generate")
+    status = gr.Markdown("", elem_id="c-status")
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=300):
+            head_a = gr.Markdown(handlers.header("A", cp.default[0]), elem_id="c-head-a")
+            story_a = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), elem_id="c-story-a")
+        with gr.Column(min_width=300):
+            head_b = gr.Markdown(handlers.header("B", cp.default[1]), elem_id="c-head-b")
+            story_b = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), elem_id="c-story-b")
+    stories = gr.State(None)  # the two stories as shown, for the score buttons
+    text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("compare_text"), elem_id="c-text")
+    with gr.Row():
+        use_a = gr.Button(I18N("compare_use_a"), elem_id="c-use-a")
+        use_b = gr.Button(I18N("compare_use_b"), elem_id="c-use-b")
+        score = gr.Button(I18N("compare_score"), variant="primary", elem_id="c-score")
+    gr.Markdown(I18N("compare_help"), elem_id="c-help")
+    note = gr.Markdown("", elem_id="c-note")
+    tokens = gr.HTML("", elem_id="c-tokens")
+    plot = gr.Plot(elem_id="c-plot", show_label=False)
+
+    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+    view = [note, tokens, plot]
+    demo.load(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
+    for dropdown in (a, b):
+        dropdown.change(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
+    go.click(handlers.generate_view, [a, b, prompt, temperature, top_k, top_p, max_new, seed],
+             [head_a, story_a, head_b, story_b, status, stories], **common).success(
+        handlers.after_generate, [a, b, stories], [text, *view], **common)
+    use_a.click(handlers.score_a, [a, b, stories], [text, *view], **common)
+    use_b.click(handlers.score_b, [a, b, stories], [text, *view], **common)
+    score.click(handlers.score, [a, b, text], view, **common)
