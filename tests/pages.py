@@ -95,10 +95,14 @@ def field(page, elem_id: str):
     return page.locator(f"#{elem_id}").locator("textarea, input").first
 
 
-def shot(page, name: str, full_page: bool = True) -> None:
-    """A screenshot of the whole page (or, `full_page=False`, of what the viewport shows now)."""
+def shot(page, name: str, full_page: bool = True, element: str | None = None) -> None:
+    """A screenshot of the whole page (or, `full_page=False`, of what the viewport shows now; or of one
+    `element`, by CSS selector)."""
     SHOTS["dir"].mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover state on the last button clicked
+    if element:
+        page.locator(element).screenshot(path=str(SHOTS["dir"] / name))
+        return
     if not full_page:
         page.screenshot(path=str(SHOTS["dir"] / name))
         return

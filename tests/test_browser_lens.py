@@ -49,7 +49,7 @@ def test_lens_on_a_projector_in_portuguese(browser, app_url):
         size = view.locator("table.lens-grid").evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
         assert size >= 22, size  # projector type
         page.locator("#p-lens").scroll_into_view_if_needed()
-        shot(page, "lens-projector-pt-BR.png")
+        shot(page, "lens-projector-pt-BR.png", element="#p-lens")
     finally:
         context.close()
 
@@ -63,6 +63,6 @@ def test_lens_on_a_phone_in_english(browser, app_url):
         expect(view.locator("tr.output")).to_contain_text("output")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]  # the grid scrolls in its box
         page.locator("#p-lens").scroll_into_view_if_needed()
-        shot(page, "lens-phone.png")
+        shot(page, "lens-phone.png", element="#p-lens")
     finally:
         context.close()
