@@ -308,10 +308,11 @@ class Generation:
             if token_id is not None and int(chosen_id) != token_id:  # would mean non-deterministic kernels
                 raise RuntimeError(f"replaying step {len(self.ids)} drew token {int(chosen_id)}, not {token_id}")
             token_id = int(chosen_id)
+        measured = TokenRank(int(rank), p_raw, p_final)
         if self.top_n:
-            self.steps.append(self.record(stages, token_id, how))
+            self.steps.append(self.record(stages, token_id, how, measured))
             self._context += self.engine.text.token(token_id).raw
-        self.ranks.append(TokenRank(int(rank), p_raw, p_final))  # before `ids`: a reader of ids finds its ranks
+        self.ranks.append(measured)  # before `ids`: a reader of ids finds its ranks
         self.ids.append(token_id)
         self.seconds = time.perf_counter() - self.started
         self._emitted(token_id)
@@ -321,11 +322,13 @@ class Generation:
             self.finish("length")
         return token_id
 
-    def record(self, stages: sampling.Stages, token_id: int | None, how: str) -> Step:
-        """The step record of the upcoming position (`token_id` None: nothing chosen yet)."""
+    def record(self, stages: sampling.Stages, token_id: int | None, how: str,
+               measured: TokenRank | None = None) -> Step:
+        """The step record of the upcoming position (`token_id` None: nothing chosen yet; else `measured` is
+        its rank and probabilities, from `measure`)."""
         return build_step(stages, self.settings, self.top_n, self.engine.text, index=len(self.ids),
                           context=self._context, context_tokens=len(self.prompt.ids) + len(self.ids),
-                          chosen_id=token_id, how=how)
+                          chosen_id=token_id, how=how, measured=measured)
 
     def _emitted(self, token_id: int) -> None:
         """Called with each new token (the batch worker's jobs stream it from here)."""

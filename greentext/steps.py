@@ -101,8 +101,10 @@ def _entropy_bits(p: torch.Tensor) -> torch.Tensor:
 
 
 def build_step(stages: Stages, settings: SamplingSettings, top_n: int, text: TokenText, *, index: int,
-               context: str, context_tokens: int, chosen_id: int | None = None, how: str = "sampled") -> Step:
-    """The record of one step from its stages (each of shape (1, vocab)); `chosen_id` None = not chosen yet.
+               context: str, context_tokens: int, chosen_id: int | None = None, how: str = "sampled",
+               measured: TokenRank | None = None) -> Step:
+    """The record of one step from its stages (each of shape (1, vocab)); `chosen_id` None = not chosen yet,
+    else `measured` is its rank and probabilities as `measure` found them when it was chosen.
 
     The top_n candidates are listed; a chosen token ranked below them is listed too, last, with its own
     rank, so the table always shows what was chosen. Each "mass of the rest" is over the tokens not listed,
@@ -127,7 +129,7 @@ def build_step(stages: Stages, settings: SamplingSettings, top_n: int, text: Tok
         above = logits > logits[chosen_id]
         ids = torch.cat([ids, ids.new_tensor([chosen_id])])
         top_logits = logits[ids]
-        ranks = torch.cat([ranks, above.sum().double().view(1) + 1])
+        ranks = torch.cat([ranks, ranks.new_tensor([measured.rank])])
         cumulative = torch.cat([cumulative, ((p_k * above).sum() + p_k[chosen_id]).double().view(1)])
     n = ids.numel()
     cut_k = torch.isinf(stages.top_k[0][ids])
@@ -139,12 +141,8 @@ def build_step(stages: Stages, settings: SamplingSettings, top_n: int, text: Tok
         (1 - p_raw[ids].double().sum()), (1 - p_final[ids].double().sum()), _entropy_bits(p_raw).double(),
         _entropy_bits(p_final).double(), (p_final > 0).sum().double(), (1 - p_temp[ids].double().sum()),
         (1 - p_k[ids].double().sum())])
-    chosen_vals = None
-    if chosen_id is not None:
-        chosen_vals = torch.stack([(logits > logits[chosen_id]).sum().double() + 1,
-                                   p_raw[chosen_id].double(), p_final[chosen_id].double()])
     # One copy to the host per step.
-    host = torch.cat([rows.flatten(), scalars] + ([chosen_vals] if chosen_vals is not None else [])).tolist()
+    host = torch.cat([rows.flatten(), scalars]).tolist()
     cols = [host[i * n:(i + 1) * n] for i in range(10)]
     s = host[10 * n: 10 * n + 7]
     candidates = []
@@ -157,9 +155,8 @@ def build_step(stages: Stages, settings: SamplingSettings, top_n: int, text: Tok
                                     cols[4][r], min(cols[5][r], 1.0), is_kept, cut_by, cols[9][r]))
     chosen = None
     if chosen_id is not None:
-        c = host[10 * n + 7:]
         tok = text.token(chosen_id)
-        chosen = Chosen(int(chosen_id), tok.token, tok.raw, int(c[0]), c[1], c[2], how)
+        chosen = Chosen(int(chosen_id), tok.token, tok.raw, measured.rank, measured.p_raw, measured.p_final, how)
     shown = {"temperature": settings.temperature, "top_k": settings.top_k, "top_p": settings.top_p}
     return Step(index, context, context_tokens, candidates, chosen, max(s[0], 0.0), max(s[1], 0.0),
                 s[2], s[3], int(s[4]), max(s[5], 0.0), max(s[6], 0.0), shown)

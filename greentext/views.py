@@ -71,7 +71,7 @@ def columns(step: Step) -> list[tuple[str, str, str]]:
     if not greedy:
         cols.append(("p_final", "col_final", "col_final_help"))
         cols.append(("cumulative", "col_sum", "col_sum_help_k" if k else "col_sum_help"))
-    return [(f, h, x) for f, h, x in cols]
+    return cols
 
 
 def step_html(step: Step, lang: str = "en") -> str:

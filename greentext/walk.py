@@ -86,9 +86,8 @@ class Walk(Generation):
         """New temperature, top-k or top-p (None: unchanged) for the steps to come; the steps made stay.
         Checked as every setting is (InvalidSetting names the bad one)."""
         s = self.settings
-        self.settings = SamplingSettings(s.temperature if temperature is None else temperature,
-                                         s.top_k if top_k is None else top_k, s.top_p if top_p is None else top_p,
-                                         s.max_new_tokens, s.seed)
+        self.settings = self._tuned(s.temperature if temperature is None else temperature,
+                                    s.top_k if top_k is None else top_k, s.top_p if top_p is None else top_p)
 
     def _tuned(self, temperature, top_k, top_p) -> SamplingSettings:
         s = self.settings

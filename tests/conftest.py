@@ -4,6 +4,7 @@ one app launched for the tests that talk to it through gradio_client."""
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 # No test downloads anything: the hub is offline from the start (huggingface_hub reads this at import).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -16,6 +17,8 @@ EMOJI = "🙂 be me 👩‍🏫🔥"
 RTL = "مرحبا بالعالم >be me"
 MIXED = "the lecture — שלום, olá, 你好, Привет 🙂\n>be me"
 HTML = '<script>alert(1)</script><img src=x onerror="alert(2)"> & </textarea>'
+# A request from a browser asking for Brazilian Portuguese, for handlers called directly.
+PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
 
 
 def pytest_addoption(parser):

@@ -1,9 +1,9 @@
 """The Attention tab's handlers, called directly: views, the layer slider, and the Generate tab's text."""
 
-from types import SimpleNamespace
 
 import gradio as gr
 import pytest
+from conftest import PT
 
 from greentext import charts
 from greentext.ui.app import App
@@ -20,7 +20,7 @@ def test_show_draws_every_view(tab):
     assert figure.layout.title.text == "layer 1 · average of heads"
     assert 'sandbox="allow-scripts"' in head_html and 'sandbox="allow-scripts"' in model_html and note == ""
     figure, head_html, note = tab.show_layer("the lecture", 0, 1, None,
-                                             request=SimpleNamespace(headers={"accept-language": "pt-BR"}))
+                                             request=PT)
     assert figure.layout.title.text == "camada 0 · cabeça 1" and "Visão por cabeça" in head_html
 
 

@@ -2,15 +2,14 @@
 
 import re
 import time
-from types import SimpleNamespace
 
 import pytest
+from conftest import PT
 
 from greentext.settings import SamplingSettings
 from greentext.ui.app import App
 from greentext.ui.generate import GenerateTab
 
-PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
 
 
 @pytest.fixture(scope="module")

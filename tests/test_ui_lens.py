@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pytest
+from conftest import PT
 
 from greentext import lens_view, views
 from greentext.lens import Lens, LensLayer
@@ -14,7 +15,6 @@ from greentext.ui.app import App
 from greentext.ui.lens import LensTab
 from greentext.ui.probabilities import ProbabilitiesTab
 
-PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
 FORM = (">be me", 1.0, 0, 0.9, 3, 11, 5)  # prompt, temperature, top_k, top_p, max new tokens, seed, top_n
 
 

@@ -13,11 +13,9 @@ from greentext.settings import SamplingSettings
 from greentext.ui.app import App
 from greentext.ui.probabilities import ProbabilitiesTab, write_csvs
 
-from conftest import EMOJI, HTML, MIXED, RTL
+from conftest import EMOJI, HTML, MIXED, PT, RTL
 
-from types import SimpleNamespace
 
-PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
 FORM = (">be me", 1.0, 0, 0.9, 20, 11, 5)  # prompt, temperature, top_k, top_p, max new tokens, seed, top_n
 
 

@@ -215,10 +215,9 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
     reset.click(gpu(handlers.reset), form, view, **common)
     pick.click(gpu(handlers.pick), form + [rank], view, **common)
     # What-if: moving T, top-k or top-p (or a preset) redraws the upcoming step at once, nothing sampled.
-    # `input`/`release` are the user's moves only: a link filling the form must not start a walk of its own.
+    # `input` is the user's moves only (drag, arrow keys): a link filling the form starts no walk of its own.
     for slider in (temperature, top_k, top_p):
         slider.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
-        slider.release(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
     for event in presets:
         event.then(gpu(handlers.show), form, view, **common)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
