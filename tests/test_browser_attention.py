@@ -44,10 +44,12 @@ def heights(page, frames) -> dict:
         while True:
             content = frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)")
             inner = iframe.evaluate("f => f.clientHeight")
-            if inner == content or time.monotonic() > deadline:
+            scroll = frame.evaluate("document.documentElement.scrollHeight")
+            # settled: the reported height applied, and no drawing (still zooming into projector mode) past it
+            if (inner == content and scroll <= inner) or time.monotonic() > deadline:
                 break
             page.wait_for_timeout(100)
-        out[view] = (content, inner, frame.evaluate("document.documentElement.scrollHeight"))
+        out[view] = (content, inner, scroll)
     page.evaluate("window.scrollTo(0, 0)")
     return out
 
