@@ -1,13 +1,16 @@
 """The Attention tab's handlers, called directly: views, the layer slider, and the Generate tab's text."""
 
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import gradio as gr
 import pytest
 from conftest import PT
 
 from greentext import charts
 from greentext.ui.app import App
-from greentext.ui.attention import CACHED_TEXTS, AttentionTab
+from greentext.ui.attention import AttentionTab
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +36,43 @@ def test_a_text_longer_than_the_context_says_so(tab, engine):
     assert "tokens were dropped" in note
 
 
-def test_weights_are_cached_for_the_latest_texts(tab):
+def test_weights_are_cached_by_text_within_a_byte_budget(engine):
+    tab = AttentionTab(App(engine), cache_mb=0.01)  # 10 KB: a handful of short texts on the tiny model
     first = tab.weights(">be me")
-    assert tab.weights(">be me") is first
-    for i in range(CACHED_TEXTS):
-        tab.weights(f">be me {i}")
+    assert tab.weights(">be me") is first and tab.weights.cache_info().hits == 1
+    texts = [f">be me {i} and then" for i in range(40)]
+    for text in texts:
+        tab.weights(text)
+        assert tab.cache.currsize <= tab.cache.maxsize
+    assert ">be me" not in tab.cache and texts[-1] in tab.cache and 3 < len(tab.cache) < 40  # LRU went first
     assert tab.weights(">be me") is not first
+    huge = tab.weights("and then " * 40)  # larger than the whole budget: computed, never cached
+    assert huge.weights.nbytes > tab.cache.maxsize and "and then " * 40 not in tab.cache
+
+
+def test_a_crowd_reads_each_text_once(engine, monkeypatch):
+    """32 users, each asking for the presenter's story, the default prompt or their own text, a few times
+    and all at once: every distinct text is computed exactly once (the others wait for it); the hit rate
+    is what is left. The cache used to keep one text (then four), so a crowd recomputed almost always."""
+    tab = AttentionTab(App(engine))
+    computed = []
+    attention = engine.attention
+    monkeypatch.setattr(engine, "attention", lambda text, kind: computed.append(text) or attention(text, kind))
+    shared = ["the lecture\n>be me\n>projector dies", "the lecture\n>be me"]
+    start = threading.Barrier(32)
+
+    def user(i):
+        start.wait()
+        for j in range(6):
+            text = shared[j % 2] if j < 4 or i % 4 else f">be user {i}"
+            tab.show(text, j % 2, -1, None)
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(user, range(32)))
+    info = tab.weights.cache_info()
+    distinct = 2 + 8  # the two shared texts, and 8 users' own
+    assert sorted(computed) == sorted(set(computed)) and len(computed) == info.misses == distinct
+    assert info.hits == 32 * 6 - distinct  # hit rate 182/192 = 95%
 
 
 def test_text_from_the_generate_tab(tab):

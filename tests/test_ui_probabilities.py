@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -11,7 +12,7 @@ import pytest
 from greentext import views
 from greentext.settings import SamplingSettings
 from greentext.ui.app import App
-from greentext.ui.probabilities import ProbabilitiesTab, write_csvs
+from greentext.ui.probabilities import ProbabilitiesTab
 
 from conftest import EMOJI, HTML, MIXED, PT, RTL
 
@@ -47,7 +48,7 @@ def test_pick_undo_reset_and_greedy(tab):
     state, *_ = tab.undo(state, *FORM)
     assert len(state["history"]) == 1
     state, *view = tab.reset(state, *FORM)
-    assert state["history"] == [] and view[-2] is None  # no steps: no CSV to download
+    assert state["history"] == [] and len(view) == 6
 
 
 def test_the_form_decides_whether_the_walk_goes_on(tab):
@@ -87,12 +88,42 @@ def test_user_text_is_always_escaped(tab):
 
 def test_csv_exports_keep_emoji_and_right_to_left_text(tab):
     for prompt in (EMOJI, RTL, MIXED):
-        state, *_, full, slides = tab.run(None, prompt, 1.0, 0, 1.0, 4, 5, 5, 4)
+        state, *_ = tab.run(None, prompt, 1.0, 0, 1.0, 4, 5, 5, 4)
+        full = tab.download_steps(state)
         rows = list(csv.reader(io.StringIO(Path(full).read_text(encoding="utf-8"))))
         assert rows[0][:3] == ["step", "context", "rank"] and rows[1][1] == prompt
-        full, slides = write_csvs(tab.app.display.steps(tab.walks.take(state).steps), "pt")
+        slides = tab.download_slides(state, request=PT)
+        assert Path(slides).name == "slides-pt-BR.csv" and Path(tab.download_slides(state)).name == "slides.csv"
         slide_rows = list(csv.reader(io.StringIO(Path(slides).read_text(encoding="utf-8-sig")), delimiter=";"))
         assert slide_rows[0][0] == "passo" and len(slide_rows) == 1 + 4
+
+
+def test_downloads_are_written_only_when_asked_into_a_bounded_folder(engine, tmp_path, monkeypatch):
+    """A day of lectures: the buttons that move a walk write nothing (not even a temporary folder);
+    thousands of downloads keep the folder at `keep` files, the latest ones, each with its own content."""
+    tab = ProbabilitiesTab(App(engine, safe_mode=False))
+    downloads = tab.app.downloads
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # anything made with tempfile lands here
+    state, *_ = tab.show(None, *FORM)
+    for i in range(60):
+        move = (tab.sample, tab.greedy, tab.undo, lambda *a: tab.pick(*a, 2), tab.sample, tab.reset)[i % 6]
+        state, *_ = move(state, *FORM)
+    state, *_ = tab.run(state, *FORM, 12)
+    assert downloads.files() == [] and list(tmp_path.iterdir()) == []
+    paths = [(tab.download_slides if i % 2 else tab.download_steps)(state) for i in range(3000)]
+    files = downloads.files()
+    assert len(files) == downloads.keep and sorted(map(str, files)) == sorted(paths[-downloads.keep:])
+    assert downloads.size() <= downloads.keep * max(Path(p).stat().st_size for p in paths[-2:])
+    assert Path(paths[-2]).read_text(encoding="utf-8").startswith("step,context,rank")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_before_any_step_says_so_in_the_page_language(tab, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(gr, "Warning", warnings.append)
+    state, *_ = tab.show(None, *FORM)
+    assert tab.download_steps(state, request=PT) is None and tab.download_slides(None) is None
+    assert warnings[0].startswith("Nada para baixar ainda") and warnings[1].startswith("Nothing to download yet")
 
 
 def test_time_limit(engine):
@@ -112,9 +143,9 @@ def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, swearing):
     top, top_raw = result["steps"][0]["candidates"][0], raw["steps"][0]["candidates"][0]
     assert top["visible"] == "·████" and top_raw["visible"] == "·shit"
     assert (top["id"], top["p_raw"], top["p_final"]) == (top_raw["id"], top_raw["p_raw"], top_raw["p_final"])
-    state, table, _, _, story, _, _, full, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, 2)
+    state, table, _, _, story, _, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, 2)
     assert "shit" not in table + story and "lecture-safe mode" in table
-    csv_text = Path(full).read_text(encoding="utf-8")
+    csv_text = Path(tab.download_steps(state)).read_text(encoding="utf-8")
     assert "shit" not in csv_text and str(swearing) in csv_text
 
 

@@ -14,7 +14,7 @@
 from .app import App, safe_mode_from_env
 from .cli import configure_queue, launch_kwargs, main
 from .layout import build_app, card_markdown
-from .probabilities import write_csvs
+from .probabilities import write_csv
 
 __all__ = ["App", "build_app", "card_markdown", "configure_queue", "launch_kwargs", "main", "safe_mode_from_env",
-           "write_csvs"]
+           "write_csv"]

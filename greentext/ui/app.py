@@ -15,6 +15,7 @@ import gradio as gr
 from .. import i18n, limits
 from ..batching import BatchWorker, Busy
 from ..display import Display
+from ..downloads import Downloads
 from ..engine import Engine
 from ..limits import RateLimited, RateLimiter
 from ..presets import PRESETS
@@ -33,6 +34,9 @@ TIME_LIMIT_ENV = "GREENTEXT_TIME_LIMIT"  # seconds per request (default 120; "0"
 RATE_LIMIT_ENV = "GREENTEXT_RATE_LIMIT"  # "REQUESTS/SECONDS" per client, e.g. "10/60"; off by default
 RATE_KEY_ENV = "GREENTEXT_RATE_KEY"  # what a client is: "ip" (default) or "session" (one browser tab)
 DEFAULT_TIME_LIMIT = 120.0
+# Gradio copies each download into its cache as it hands it out: every CACHE_CLEANING[0] seconds the copies
+# older than CACHE_CLEANING[1] seconds go (Blocks' delete_cache), so the cache stays bounded over a day.
+CACHE_CLEANING = (600, 1800)
 FROM_ENV = object()  # an App.from_env argument left to its environment variable
 
 # The words of the gradio components, from the one table of words (pt-BR browsers get "pt").
@@ -74,6 +78,7 @@ class App:
         self.time_limit = time_limit  # seconds per request (None = none): a longer generation ends early
         self.rate_limit, self.rate_key = rate_limit, rate_key
         self.display = Display(safe_mode)  # lecture-safe mode: what is shown passes the word filter
+        self.downloads = Downloads()  # the CSVs users ask for: one bounded folder, gone with the process
         # On ZeroGPU the GPU exists only inside `spaces.GPU` calls, not in a worker thread: decode per request.
         self.worker = None if ZERO_GPU else BatchWorker(engine, max_batch=BATCH, time_limit=time_limit)
 

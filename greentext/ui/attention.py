@@ -9,9 +9,10 @@ head view's "projector" event). Each sandboxed frame reports its height and the 
 
 from __future__ import annotations
 
+import os
 import threading
-from collections import OrderedDict
 
+import cachetools
 import gradio as gr
 
 from .. import attention_view, charts, export, i18n, views
@@ -22,7 +23,10 @@ from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
 # The bertviz views load d3 and jQuery from the app (see cli.launch_kwargs), never a CDN. Relative, so
 # it resolves against the page's own address (also under a proxy path).
 SCRIPT_URL = "gradio_api/file="
-CACHED_TEXTS = 4  # the layer slider and head menu re-render the same text: keep the latest few texts' weights
+# The layer slider, the head menu and a crowd on the same story all read the same text's weights again: they
+# stay in a cache shared by the users, keyed by the text, least recently used out first, bounded by bytes
+# (a 1,024-token text on the bundled model is 100 MB of weights; a short story a few MB).
+CACHE_MB = float(os.environ.get("GREENTEXT_ATTENTION_CACHE_MB", "256"))
 # The events' last input is projector mode, read from the page as the event starts.
 WITH_MODE = "(...args) => [...args.slice(0, -1), document.body.classList.contains('big')]"
 FRAMES_JS = (attention_view.WEB / "attention_tab.js").read_text(encoding="utf-8")
@@ -33,10 +37,14 @@ BIG_LAYOUT = "<style>body.big #a-views > * { min-width: 100% !important; }</styl
 class AttentionTab:
     """The handlers: `show` (the button), `show_layer` (slider and head menu), `from_generate`, and the API."""
 
-    def __init__(self, app: App):
+    def __init__(self, app: App, cache_mb: float = CACHE_MB):
         self.app = app
-        self._cache: OrderedDict[str, Attention] = OrderedDict()
-        self._lock = threading.Lock()
+        # cachetools (maintained, thread-safe with a lock): an LRU bounded by the weights' bytes, hit and miss
+        # counts, and one computation per text however many users ask for it at once (the condition).
+        self.cache = cachetools.LRUCache(maxsize=int(cache_mb * 2**20), getsizeof=lambda att: att.weights.nbytes)
+        ready = threading.Condition()
+        self.weights = cachetools.cached(self.cache, key=lambda text: text, lock=ready, condition=ready,
+                                         info=True)(self._weights)
 
     def attention(self, text: str, layer: int = 0, request: gr.Request = None) -> dict:
         """Where the model looks: the tokens of `text` and one layer's attention weights as [heads][n][n]
@@ -111,18 +119,10 @@ class AttentionTab:
         note = " ".join(f"⚠️ {views.esc(n)}" for n in notes)
         return (figure, head_html, note, model_html) if model_view else (figure, head_html, note)
 
-    def weights(self, text: str) -> Attention:
-        """The engine's attention of `text`, from a small cache shared by the users (latest texts first)."""
-        with self._lock:
-            if text in self._cache:
-                self._cache.move_to_end(text)
-                return self._cache[text]
-        att = gpu(self.app.engine.attention)(text, "text")
-        with self._lock:
-            self._cache[text] = att
-            while len(self._cache) > CACHED_TEXTS:
-                self._cache.popitem(last=False)
-        return att
+    def _weights(self, text: str) -> Attention:
+        """The engine's attention of `text` (`self.weights`: the same, through the cache; its `cache_info()`
+        counts hits and misses; a text larger than the whole cache is computed each time)."""
+        return gpu(self.app.engine.attention)(text, "text")
 
 
 def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr.State]:

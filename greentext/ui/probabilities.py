@@ -8,19 +8,28 @@ state back with the view. Every button below goes to one method of `Probabilitie
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 
 import gradio as gr
 
 from .. import charts, export, i18n, views
 from ..settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
+from ..downloads import Downloads
 from ..walk import Walk, Walks
 from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
 from .lens import LensTab, section as lens_section
 
 # Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
 PRESENT_JS = "(on) => { document.body.classList.toggle('present', on); return on; }"
+# The file a download button just wrote (a FileData with its URL), saved by the browser under its own name.
+DOWNLOAD_JS = """(file) => {
+  if (!file || !file.url) return;
+  const a = document.createElement("a");
+  a.href = file.url;
+  a.download = file.orig_name || "";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}"""
 
 
 class ProbabilitiesTab:
@@ -68,7 +77,7 @@ class ProbabilitiesTab:
             "masked": sum(s.extra.get("masked", 0) for s in shown_steps),
         }
 
-    # --- the tab's buttons: (state, form…) → (state, table, last, chart, story, status, tokens, csv, slides)
+    # --- the tab's buttons: (state, form…) → (state, table, last, chart, story, status, tokens)
     def show(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
         """The page opens: the upcoming step, nothing chosen."""
         return self.act(None, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
@@ -110,7 +119,7 @@ class ProbabilitiesTab:
             except InvalidSetting as err:  # e.g. past the end, or 300 steps: the view stays, a message says why
                 gr.Warning(html.escape(err.message(page), quote=False))
             state = self.walks.put(walk)
-            return (state, *self.view(walk, page), *write_csvs(self.app.display.steps(walk.steps), page))
+            return (state, *self.view(walk, page))
 
     def walk(self, state: dict | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
         """The walk `state` describes if the form's prompt, length and seed still match it (an empty seed
@@ -136,6 +145,27 @@ class ProbabilitiesTab:
                 charts.step_figure(main, page), views.greentext_html(shown.prompt, shown.text, note),
                 status + (" · ✔" if walk.finished else ""), views.tokens_html(display.tokens(walk.prompt.tokens)))
 
+    # --- downloads: written only when asked, from the walk in the user's session ----------------------
+    def download_steps(self, state, request: gr.Request = None) -> str | None:
+        """Every candidate of every step so far as a CSV (`steps.csv`); None (and a message) before a step."""
+        return self.download(state, lang(request), slides=False)
+
+    def download_slides(self, state, request: gr.Request = None) -> str | None:
+        """The slide-ready CSV of the steps so far (`slides.csv`, pt-BR: `slides-pt-BR.csv`)."""
+        return self.download(state, lang(request), slides=True)
+
+    def download(self, state: dict | None, page: str, slides: bool) -> str | None:
+        steps = []
+        if state is not None:
+            with self.app.errors(page):
+                walk = self.walks.take(state)
+                self.walks.put(walk)  # back for the next click, unmoved
+            steps = walk.steps
+        if not steps:
+            gr.Warning(i18n.text("no_steps_yet", page))
+            return None
+        return write_csv(self.app.downloads, self.app.display.steps(steps), page, slides)
+
     def show_tokens(self, text) -> str:
         """The prompt as token chips, while it is typed."""
         with self.app.errors():
@@ -149,18 +179,12 @@ def same_walk(state: dict, prompt: str, settings: SamplingSettings) -> bool:
     return same and (settings.seed is None or settings.seed == state["seed"])
 
 
-def write_csvs(steps: list, page: str) -> tuple[str | None, str | None]:
-    """The steps (as shown: masked in lecture-safe mode) as the full CSV and the slide-ready CSV."""
-    if not steps:
-        return None, None
-    folder = tempfile.mkdtemp(prefix="greentext-")
-    full = os.path.join(folder, "steps.csv")
-    slides = os.path.join(folder, "slides-pt-BR.csv" if page == "pt" else "slides.csv")
-    with open(full, "w", encoding="utf-8", newline="") as f:
-        f.write(export.steps_csv(steps))
-    with open(slides, "w", encoding="utf-8-sig", newline="") as f:  # BOM: spreadsheets then read UTF-8
-        f.write(export.slides_csv(steps, "pt-BR" if page == "pt" else "en"))
-    return full, slides
+def write_csv(downloads: Downloads, steps: list, page: str, slides: bool) -> str:
+    """The steps (as shown: masked in lecture-safe mode) as the full CSV or the slide-ready CSV, in `downloads`."""
+    if slides:  # a BOM: spreadsheets then read the file as UTF-8
+        return downloads.write("slides-pt-BR.csv" if page == "pt" else "slides.csv",
+                               export.slides_csv(steps, "pt-BR" if page == "pt" else "en"), encoding="utf-8-sig")
+    return downloads.write("steps.csv", export.steps_csv(steps))
 
 
 def tab(handlers: ProbabilitiesTab, first_tokens: str):
@@ -202,11 +226,14 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
     lens_section(handlers.lens, state)  # follows the walk while open
     last = gr.HTML("", elem_id="p-last")
     with gr.Row(elem_classes="p-controls"):
-        csv = gr.DownloadButton(I18N("csv"), elem_id="p-csv")
-        slides = gr.DownloadButton(I18N("slides"), elem_id="p-slides")
+        # A click writes the file (nothing is written per step) into a hidden DownloadButton; the browser
+        # then saves it (DOWNLOAD_JS).
+        csv = gr.Button(I18N("csv"), elem_id="p-csv")
+        slides = gr.Button(I18N("slides"), elem_id="p-slides")
+        file = gr.DownloadButton(visible="hidden", elem_id="p-file")
 
     form = [state, prompt, temperature, top_k, top_p, max_new, seed, top_n]
-    view = [state, table, last, plot, story, status, tokens, csv, slides]
+    view = [state, table, last, plot, story, status, tokens]
     common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, api_visibility="private")
     sample.click(gpu(handlers.sample), form, view, **common)
     greedy.click(gpu(handlers.greedy), form, view, **common)
@@ -220,6 +247,8 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         slider.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
     for event in presets:
         event.then(gpu(handlers.show), form, view, **common)
+    csv.click(handlers.download_steps, state, file, api_visibility="private").then(None, file, None, js=DOWNLOAD_JS)
+    slides.click(handlers.download_slides, state, file, api_visibility="private").then(None, file, None, js=DOWNLOAD_JS)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
     present.change(None, present, present, js=PRESENT_JS)
 
