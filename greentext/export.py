@@ -1,6 +1,15 @@
 """Steps as data others read: the API's JSON, a CSV of every number, and a slide-ready CSV.
 
 The slide-ready form writes percentages the way the audience reads them: pt-BR "85,3%", en "85.3%".
+
+Both CSVs are made to be opened in a spreadsheet, and their text cells hold the user's prompt, the story
+and the model's tokens, so each text cell goes through `spreadsheet.text_cell`: a cell whose text would be
+run as a formula (= + - @ or their full-width forms, a tab, a line break or NUL first, also after spaces;
+the exact rule is in `spreadsheet`) is written with one leading ' and is shown, never run; every other cell
+is exactly its text. To read the text back, drop that one ' (`spreadsheet.original`). Which cells are text
+is fixed by the column (context, token, cut_by, the slide's context and token cells, the headers); numbers
+(step, rank, token_id, logit, the probabilities, entropy, kept/chosen) are never prefixed, so a logit of
+-3.123456 stays a number. The JSON is not for spreadsheets and keeps every text as it is.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ import csv
 import io
 
 from .i18n import text
+from .spreadsheet import text_cell
 from .steps import Step
 from .tokens import Token
 
@@ -63,12 +73,13 @@ def steps_csv(steps: list[Step]) -> str:
     """Every candidate of every step, full precision, one row each (the chosen one marked)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([text_cell(name) for name in CSV_COLUMNS])
     for s in steps:
-        for x in s.candidates:
-            writer.writerow([s.index + 1, s.context, x.rank, x.id, x.raw, f"{x.logit:.6f}", f"{x.p_raw:.8f}",
-                             f"{x.p_temperature:.8f}", f"{x.p_final:.8f}", f"{x.cumulative:.8f}", x.kept,
-                             x.cut_by or "", bool(s.chosen and s.chosen.id == x.id)])
+        context = text_cell(s.context)
+        for x in s.candidates:  # text: context, token, cut_by; every other column a number (or a boolean)
+            writer.writerow([s.index + 1, context, x.rank, x.id, text_cell(x.raw), f"{x.logit:.6f}",
+                             f"{x.p_raw:.8f}", f"{x.p_temperature:.8f}", f"{x.p_final:.8f}", f"{x.cumulative:.8f}",
+                             x.kept, text_cell(x.cut_by or ""), bool(s.chosen and s.chosen.id == x.id)])
     return out.getvalue()
 
 
@@ -76,6 +87,8 @@ def slides_csv(steps: list[Step], locale: str = "pt-BR", top: int = 5) -> str:
     """One row per step, like the lecture slide: "Parabéns para você →", "nessa 85,3%", "nesta 6,1%", …
 
     pt-BR uses ";" as the separator, as spreadsheets in Brazil expect when the decimal mark is a comma.
+    Text cells: the headers, the context and each token's cell ("-ing 5,0%" is text: it gets the '); numbers:
+    the step, "others" and the entropy.
     """
     lang = "pt" if locale.lower().startswith("pt") else "en"
     out = io.StringIO()
@@ -83,14 +96,14 @@ def slides_csv(steps: list[Step], locale: str = "pt-BR", top: int = 5) -> str:
     header = [text(key, lang) for key in ("csv_step", "csv_context", "csv_chosen")]
     header += [text("csv_rank", lang, n=n) for n in range(1, top + 1)]
     header += [text("csv_others", lang), text("csv_entropy", lang)]
-    writer.writerow(header)
+    writer.writerow([text_cell(cell) for cell in header])
     for s in steps:
         listed = s.candidates[:top]
         chosen = f"{s.chosen.raw.strip() or s.chosen.token} {percent(s.chosen.p_raw, locale)}" if s.chosen else ""
-        cells = [f"{x.raw.strip() or x.token} {percent(x.p_raw, locale)}" for x in listed]
+        cells = [text_cell(f"{x.raw.strip() or x.token} {percent(x.p_raw, locale)}") for x in listed]
         rest = 1 - sum(x.p_raw for x in listed)  # every percentage on a row is p (T=1): the row adds up to 100%
-        writer.writerow([s.index + 1, f"{context_tail(s.context)} →", chosen, *cells, percent(max(rest, 0.0), locale),
-                         decimal(s.entropy, locale)])
+        writer.writerow([s.index + 1, text_cell(f"{context_tail(s.context)} →"), text_cell(chosen), *cells,
+                         percent(max(rest, 0.0), locale), decimal(s.entropy, locale)])
     return out.getvalue()
 
 
