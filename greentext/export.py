@@ -69,17 +69,26 @@ def percent(p: float, locale: str = "pt-BR", digits: int = 1) -> str:
     return decimal(p * 100, locale, digits) + "%"
 
 
-def steps_csv(steps: list[Step]) -> str:
-    """Every candidate of every step, full precision, one row each (the chosen one marked)."""
+def steps_csv(steps: list[Step], locale: str = "en") -> str:
+    """Every candidate of every step, full precision, one row each (the chosen one marked).
+
+    pt-BR writes it the way a Brazilian spreadsheet opens it, like the slide-ready CSV: ";" between cells and
+    a decimal comma. (A file split on another separator than it was written with would cut a quoted text
+    cell in two, and a piece of it could start with "=" mid-cell, where no leading ' protects it.)
+    """
+    def number(x: float, digits: int) -> str:
+        return decimal(x, locale, digits)
+
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";" if locale.lower().startswith("pt") else ",")
     writer.writerow([text_cell(name) for name in CSV_COLUMNS])
     for s in steps:
         context = text_cell(s.context)
         for x in s.candidates:  # text: context, token, cut_by; every other column a number (or a boolean)
-            writer.writerow([s.index + 1, context, x.rank, x.id, text_cell(x.raw), f"{x.logit:.6f}",
-                             f"{x.p_raw:.8f}", f"{x.p_temperature:.8f}", f"{x.p_final:.8f}", f"{x.cumulative:.8f}",
-                             x.kept, text_cell(x.cut_by or ""), bool(s.chosen and s.chosen.id == x.id)])
+            writer.writerow([s.index + 1, context, x.rank, x.id, text_cell(x.raw), number(x.logit, 6),
+                             number(x.p_raw, 8), number(x.p_temperature, 8), number(x.p_final, 8),
+                             number(x.cumulative, 8), x.kept, text_cell(x.cut_by or ""),
+                             bool(s.chosen and s.chosen.id == x.id)])
     return out.getvalue()
 
 

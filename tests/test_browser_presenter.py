@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from pages import SLOW, expect, field, open_app, shot, wait_idle
@@ -57,7 +58,9 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         rows_one_line_high(page, "#p-table table.cands")
         with page.expect_download() as download:
             page.locator("#p-slides").click()
-        assert download.value.suggested_filename == "slides-pt-BR.csv"
+        assert download.value.suggested_filename == "slides-pt-BR.csv"  # written on the click, saved at once
+        slide_rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        assert slide_rows[0].startswith("passo;contexto;") and len(slide_rows) == 1 + status_count(page)
 
         page.locator("#p-reset").click()
         wait_idle(page)

@@ -43,8 +43,8 @@ def hand_made(context: str, tokens=TOKENS) -> Step:
     return Step(0, context, 4, cands, chosen, 0.01, 0.0, 2.25, 1.0, 2)
 
 
-def steps_rows(steps):
-    return list(csv.reader(io.StringIO(export.steps_csv(steps))))
+def steps_rows(steps, locale="en"):
+    return list(csv.reader(io.StringIO(export.steps_csv(steps, locale)), delimiter=";" if locale == "pt-BR" else ","))
 
 
 def slides_rows(steps, locale, top):
@@ -62,18 +62,21 @@ def number(cell: str, locale: str = "en") -> float:
 
 
 def check_steps_csv(steps):
-    rows = steps_rows(steps)
-    assert rows[0] == export.CSV_COLUMNS
-    expected = [(s, x) for s in steps for x in s.candidates]
-    assert len(rows) == 1 + len(expected)
-    for row, (s, x) in zip(rows[1:], expected):
-        assert len(row) == len(export.CSV_COLUMNS), row  # separators, quotes, line breaks stayed inside
-        assert not any(runs(row[i]) for i in STEPS_TEXT), row
-        assert [original(row[i]) for i in STEPS_TEXT] == [s.context, x.raw, x.cut_by or ""]
-        assert [int(row[i]) for i in STEPS_INT] == [s.index + 1, x.rank, x.id]
-        assert all(isinstance(number(row[i]), float) for i in STEPS_FLOAT)
-        assert row[5] == f"{x.logit:.6f}" and number(row[5]) == pytest.approx(x.logit, abs=1e-6)
-        assert all(row[i] in ("True", "False") for i in STEPS_BOOL)
+    """Both locales' full CSV (en: "," and "."; pt-BR: ";" and ","); returns the English rows."""
+    for locale in ("pt-BR", "en"):
+        rows = steps_rows(steps, locale)
+        assert rows[0] == export.CSV_COLUMNS
+        expected = [(s, x) for s in steps for x in s.candidates]
+        assert len(rows) == 1 + len(expected)
+        for row, (s, x) in zip(rows[1:], expected):
+            assert len(row) == len(export.CSV_COLUMNS), row  # separators, quotes, line breaks stayed inside
+            assert not any(runs(row[i]) for i in STEPS_TEXT), row
+            assert [original(row[i]) for i in STEPS_TEXT] == [s.context, x.raw, x.cut_by or ""]
+            assert [int(row[i]) for i in STEPS_INT] == [s.index + 1, x.rank, x.id]
+            assert all(isinstance(number(row[i], locale), float) for i in STEPS_FLOAT)
+            assert row[5] == export.decimal(x.logit, locale, 6)
+            assert number(row[5], locale) == pytest.approx(x.logit, abs=1e-6)
+            assert all(row[i] in ("True", "False") for i in STEPS_BOOL)
     return rows
 
 

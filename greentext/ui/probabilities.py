@@ -147,7 +147,8 @@ class ProbabilitiesTab:
 
     # --- downloads: written only when asked, from the walk in the user's session ----------------------
     def download_steps(self, state, request: gr.Request = None) -> str | None:
-        """Every candidate of every step so far as a CSV (`steps.csv`); None (and a message) before a step."""
+        """Every candidate of every step so far as a CSV (`steps.csv`, pt-BR: `steps-pt-BR.csv`); None (and a
+        message) before a step."""
         return self.download(state, lang(request), slides=False)
 
     def download_slides(self, state, request: gr.Request = None) -> str | None:
@@ -184,7 +185,8 @@ def write_csv(downloads: Downloads, steps: list, page: str, slides: bool) -> str
     if slides:  # a BOM: spreadsheets then read the file as UTF-8
         return downloads.write("slides-pt-BR.csv" if page == "pt" else "slides.csv",
                                export.slides_csv(steps, "pt-BR" if page == "pt" else "en"), encoding="utf-8-sig")
-    return downloads.write("steps.csv", export.steps_csv(steps))
+    return downloads.write("steps-pt-BR.csv" if page == "pt" else "steps.csv",
+                           export.steps_csv(steps, "pt-BR" if page == "pt" else "en"))
 
 
 def tab(handlers: ProbabilitiesTab, first_tokens: str):
