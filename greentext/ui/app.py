@@ -34,9 +34,9 @@ TIME_LIMIT_ENV = "GREENTEXT_TIME_LIMIT"  # seconds per request (default 120; "0"
 RATE_LIMIT_ENV = "GREENTEXT_RATE_LIMIT"  # "REQUESTS/SECONDS" per client, e.g. "10/60"; off by default
 RATE_KEY_ENV = "GREENTEXT_RATE_KEY"  # what a client is: "ip" (default) or "session" (one browser tab)
 DEFAULT_TIME_LIMIT = 120.0
-# Gradio copies each download into its cache as it hands it out: every CACHE_CLEANING[0] seconds the copies
-# older than CACHE_CLEANING[1] seconds go (Blocks' delete_cache), so the cache stays bounded over a day.
-CACHE_CLEANING = (600, 1800)
+# Gradio copies each download into its cache as it hands it out: every FREQUENCY seconds the copies older than
+# AGE seconds go (Blocks' delete_cache), so the cache stays bounded over a day of lectures.
+CACHE_CLEANING_ENV = "GREENTEXT_CACHE_CLEANING"  # "FREQUENCY/AGE" in seconds (default 600/1800)
 FROM_ENV = object()  # an App.from_env argument left to its environment variable
 
 # The words of the gradio components, from the one table of words (pt-BR browsers get "pt").
@@ -52,6 +52,18 @@ except ImportError:  # pragma: no cover - depends on the host
 
     def gpu(fn):
         return fn
+
+
+def cache_cleaning_from_env() -> tuple[int, int]:
+    """Blocks' delete_cache: (every FREQUENCY seconds, delete gradio's copies older than AGE seconds)."""
+    frequency, _, age = os.environ.get(CACHE_CLEANING_ENV, "600/1800").partition("/")
+    try:
+        cleaning = int(frequency), int(age)
+    except ValueError:
+        cleaning = (0, 0)
+    if min(cleaning) < 1:
+        raise ValueError(f"{CACHE_CLEANING_ENV} must be FREQUENCY/AGE in whole seconds, e.g. 600/1800")
+    return cleaning
 
 
 def safe_mode_from_env() -> bool:

@@ -17,7 +17,8 @@ from ..engine import Engine
 from ..loading import BUNDLED_MODEL
 from . import attention, generate, probabilities, share
 from . import compare as compare_tab
-from .app import BATCH, CACHE_CLEANING, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, gpu, lang
+from .app import (BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, cache_cleaning_from_env,
+                  gpu, lang)
 
 BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
 KEYS_JS = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8").strip()
@@ -32,7 +33,7 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limit
     checkpoints = compare if isinstance(compare, Checkpoints) else Checkpoints(engine, compare or ())
     gen, probs, att = generate.GenerateTab(app), probabilities.ProbabilitiesTab(app), attention.AttentionTab(app)
     cmp = compare_tab.CompareTab(app, checkpoints)
-    with gr.Blocks(title="GPT-2 Greentext Lab", delete_cache=CACHE_CLEANING) as demo:
+    with gr.Blocks(title="GPT-2 Greentext Lab", delete_cache=cache_cleaning_from_env()) as demo:
         sharer = share.SharePanel(app, demo)
         demo.greentext = app  # the handlers' state, for tests and tools
         demo.tabs = {"generate": gen, "probabilities": probs, "attention": att, "compare": cmp}
