@@ -15,7 +15,8 @@ from pathlib import Path
 
 import torch
 
-BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "assets" / "model"
+APP_ROOT = Path(__file__).resolve().parent.parent  # the folder app.py is in
+BUNDLED_MODEL = APP_ROOT / "assets" / "model"
 MODEL_ENV = "GREENTEXT_MODEL"
 
 
@@ -41,6 +42,22 @@ class ModelInfo:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def public(self) -> dict:
+        """`as_dict` for people outside the server (the API): no server paths. A local checkpoint's name and
+        card are given relative to the app's folder when inside it (e.g. "assets/model/README.md"), else as
+        the folder's own name; a hub id stays as it is."""
+        return {**self.as_dict(), "name": _public_path(self.name), "card": _public_path(self.card)}
+
+
+def _public_path(text: str) -> str:
+    path = Path(text)
+    if not path.is_absolute():
+        return text  # a hub id, a relative path, or a name like "greentext-tiny (bundled)"
+    try:
+        return path.resolve().relative_to(APP_ROOT).as_posix()
+    except ValueError:
+        return path.name
 
 
 @dataclass

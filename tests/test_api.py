@@ -26,6 +26,18 @@ def test_model_info(client, engine):
     assert info["layers"] == engine.info.layers and info["vocab_size"] == 50257
 
 
+def test_model_info_names_no_server_path():
+    """A checkpoint inside the app's folder is named relative to it, the bundled model by its name."""
+    from greentext.loading import APP_ROOT, ModelInfo
+
+    info = ModelInfo("x", 1, 1, 1, 1, 1, 1, "cpu", "float32", card=str(APP_ROOT / "assets/model/README.md"))
+    assert info.public()["card"] == "assets/model/README.md" and info.as_dict()["card"].startswith("/")
+    outside = ModelInfo("/srv/lecture/runs/ft-600", 1, 1, 1, 1, 1, 1, "cpu", "float32",
+                        card="/srv/lecture/runs/ft-600/README.md")
+    assert (outside.public()["name"], outside.public()["card"]) == ("ft-600", "README.md")
+    assert ModelInfo("openai-community/gpt2", 1, 1, 1, 1, 1, 1, "cpu", "float32").public()["name"] == "openai-community/gpt2"
+
+
 def test_generate_equals_the_engine(client, engine):
     from greentext.settings import SamplingSettings
 

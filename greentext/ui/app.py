@@ -149,8 +149,9 @@ class App:
 
     def model_info(self) -> dict:
         """The app's model: name, parameters, layers, heads, context, vocab_size, device, dtype; and whether
-        lecture-safe mode (masking of listed words) is on."""
-        return {**self.engine.info.as_dict(), "safe_mode": self.safe_mode}
+        lecture-safe mode (masking of listed words) is on. No server paths: a local checkpoint is named relative to
+        the app's folder (or by its folder's name), its card likewise."""
+        return {**self.engine.info.public(), "safe_mode": self.safe_mode}
 
 
 def sampling_sliders(prefix: str, presets_then=None) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
