@@ -34,6 +34,19 @@ def test_limits_from_the_environment(engine, monkeypatch):
         App.from_env(engine, rate_key="cookie")
 
 
+def test_gradios_copies_of_downloads_are_cleaned_on_a_schedule(engine, monkeypatch):
+    from greentext.ui import build_app
+    from greentext.ui.app import cache_cleaning_from_env
+
+    assert build_app(engine).delete_cache == (600, 1800)  # every 10 minutes, the copies older than 30
+    monkeypatch.setenv("GREENTEXT_CACHE_CLEANING", "60/300")
+    assert build_app(engine).delete_cache == (60, 300)
+    for bad in ("60", "0/300", "a/b", "60/-1"):
+        monkeypatch.setenv("GREENTEXT_CACHE_CLEANING", bad)
+        with pytest.raises(ValueError, match="GREENTEXT_CACHE_CLEANING must be FREQUENCY/AGE in whole seconds"):
+            cache_cleaning_from_env()
+
+
 @pytest.mark.parametrize("raised, message", [
     (InvalidSetting("top_k", -1, "a whole number from 0 (off) to 200"), "top_k must be a whole number"),
     (Busy("full"), "The model is busy"),

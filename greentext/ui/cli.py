@@ -14,7 +14,8 @@ from ..compare import Checkpoints
 from ..engine import Engine
 from ..limits import RateLimiter
 from ..loading import ModelLoadError
-from .app import CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV
+from .app import (CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV,
+                  cache_cleaning_from_env)
 from .layout import build_app
 
 MCP_ENV = "GREENTEXT_MCP"  # "1": also serve the API as MCP tools (like --mcp)
@@ -73,6 +74,7 @@ def main(argv=None) -> None:
     time_limit = FROM_ENV if args.time_limit is None else (args.time_limit or None)
     try:
         RateLimiter.parse(args.rate_limit if args.rate_limit is not None else os.environ.get(RATE_LIMIT_ENV))
+        cache_cleaning_from_env()
         engine = Engine.load(args.model, args.device)
         checkpoints = Checkpoints(engine, args.compare)
         for path in args.compare:  # checked now (tokenizer only); the weights load on first use
