@@ -102,7 +102,7 @@ def _git_files(root: Path) -> list[str] | None:
     if top is None or Path(top.stdout.decode().strip()).resolve() != root.resolve():
         return None  # not a checkout of its own (maybe a folder inside another repository): walk it instead
     listed = _git(root, "ls-files", "-z", "--cached")
-    return None if listed is None else [p for p in listed.stdout.decode().split("\0") if p]
+    return None if listed is None else [os.fsdecode(p) for p in listed.stdout.split(b"\0") if p]
 
 
 def _ignore_rules(root: Path) -> list[str]:
