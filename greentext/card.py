@@ -34,6 +34,9 @@ def base_phase(cfg) -> dict | None:
 
 def plot_loss(log: list[dict], path: Path, base_log: list[dict] | None = None) -> None:
     """Training loss per step and validation loss at its intervals, as a PNG (both phases side by side)."""
+    from .data import need
+
+    need("matplotlib", "the loss curve (loss.png)")
     import matplotlib
 
     matplotlib.use("Agg")

@@ -7,6 +7,7 @@ both go through `datasets.load_dataset`. The schema is detected from the columns
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import random
@@ -26,6 +27,20 @@ SCHEMAS = f"a text column ({', '.join(TEXT_COLUMNS)}), prompt + completion, or i
 
 class DataError(ValueError):
     """Training data that cannot be used; the message names the source and what to do."""
+
+
+DEV_REQUIREMENTS = "requirements-dev.txt"  # training's packages on top of the app's requirements.txt
+
+
+class MissingPackage(DataError):
+    """A package only training needs (requirements-dev.txt, not the app's requirements.txt) is missing."""
+
+
+def need(module: str, purpose: str) -> None:
+    """Raise MissingPackage, naming requirements-dev.txt, when `module` is not installed."""
+    if importlib.util.find_spec(module) is None:
+        raise MissingPackage(f"{purpose} needs the `{module}` package, which the app's requirements.txt leaves "
+                             f"out: pip install -r {DEV_REQUIREMENTS}")
 
 
 def load_documents(source: str = HUB_DATASET) -> list[str]:
@@ -145,6 +160,7 @@ def _from_jsonl(source: str, path: Path) -> list[str]:
 
 def _from_dataset(source: str, path: str, *, local: bool) -> list[str]:
     """Documents from `datasets.load_dataset(path)`: the `train` split, or the only split."""
+    need("datasets", f"{source}: reading a folder or a hub dataset")
     import datasets
 
     try:

@@ -183,6 +183,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     from .loading import pick_device
     from .tokens import gpt2_tokenizer
 
+    greentext_data.need("matplotlib", "the model card's loss curve (loss.png)")  # now, not after the training
     out = Path(cfg.out)
     ckpt_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else out / "checkpoints"
     device = pick_device(cfg.device)
