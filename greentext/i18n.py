@@ -41,6 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "run_steps": ("Run N steps", "Rodar N passos"),
     "csv": ("Download all steps (CSV)", "Baixar todos os passos (CSV)"),
     "slides": ("Slide-ready CSV", "CSV para slides"),
+    "download_ready": ("⬇ {name} · {n} steps", "⬇ {name} · {n} passos"),
     "no_steps_yet": ("Nothing to download yet: take a step first (Next step, Greedy step or Run N steps).",
                      "Nada para baixar ainda: dê um passo antes (Próximo passo, Passo guloso ou Rodar N passos)."),
     "tokenization": ("The prompt as tokens (id under each)", "O prompt em tokens (id embaixo de cada)"),

@@ -61,6 +61,13 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         assert download.value.suggested_filename == "slides-pt-BR.csv"  # written on the click, saved at once
         slide_rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
         assert slide_rows[0].startswith("passo;contexto;") and len(slide_rows) == 1 + status_count(page)
+        # the same file stays offered under its name: a tap saves it (should the browser refuse the automatic one)
+        offered = page.locator("#p-file")
+        expect(offered).to_have_text(f"⬇ slides-pt-BR.csv · {status_count(page)} passos")
+        with page.expect_download() as again:
+            offered.click()
+        assert again.value.suggested_filename == "slides-pt-BR.csv"
+        assert Path(again.value.path()).read_text(encoding="utf-8-sig").splitlines() == slide_rows
 
         page.locator("#p-reset").click()
         wait_idle(page)

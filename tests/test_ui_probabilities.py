@@ -159,3 +159,15 @@ def test_what_if_sliders_redraw_the_upcoming_step_without_sampling(tab):
     assert "T=1.7" in table and ">top-k " not in table
     state3, *_ = tab.sample(state2, *hot)
     assert len(state3["history"]) == 2 and state3["history"][-1][2:] == [1.7, 0, 1.0]
+
+
+def test_the_download_button_offers_the_file_by_name(tab, monkeypatch):
+    """What the page gets from a CSV button: the file in a button of its own, named and counted (a tap saves
+    it when the browser refuses the automatic download); before any step, nothing offered."""
+    monkeypatch.setattr(gr, "Warning", lambda message: None)
+    state, *_ = tab.run(None, *FORM, 3)
+    offered = tab.offer_slides(state, request=PT)
+    assert offered.label == "⬇ slides-pt-BR.csv · 3 passos" and offered.visible is True
+    assert tab.offer_steps(state).label == "⬇ steps.csv · 3 steps"
+    state, *_ = tab.reset(state, *FORM)
+    assert tab.offer_steps(state).visible == "hidden"

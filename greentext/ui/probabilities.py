@@ -8,6 +8,7 @@ state back with the view. Every button below goes to one method of `Probabilitie
 from __future__ import annotations
 
 import html
+import os
 
 import gradio as gr
 
@@ -167,6 +168,24 @@ class ProbabilitiesTab:
             return None
         return write_csv(self.app.downloads, self.app.display.steps(steps), page, slides)
 
+    def offer_steps(self, state, request: gr.Request = None) -> gr.DownloadButton:
+        return self.offer(state, lang(request), slides=False)
+
+    def offer_slides(self, state, request: gr.Request = None) -> gr.DownloadButton:
+        return self.offer(state, lang(request), slides=True)
+
+    def offer(self, state, page: str, slides: bool) -> gr.DownloadButton:
+        """The page's side of a CSV button: the file just written in the download button under the CSV
+        buttons, named and counted ("⬇ slides-pt-BR.csv · 12 passos"). The browser saves it at once
+        (DOWNLOAD_JS); should it refuse an automatic download (a slow answer, past the click's few seconds
+        of user activation), a tap on that button saves it."""
+        path = self.download(state, page, slides)
+        if path is None:
+            return gr.DownloadButton(value=None, visible="hidden")
+        n = len(state["history"])
+        label = i18n.text("download_ready", page, name=os.path.basename(path), n=n)
+        return gr.DownloadButton(label, value=path, visible=True)
+
     def show_tokens(self, text) -> str:
         """The prompt as token chips, while it is typed."""
         with self.app.errors():
@@ -228,8 +247,8 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
     lens_section(handlers.lens, state)  # follows the walk while open
     last = gr.HTML("", elem_id="p-last")
     with gr.Row(elem_classes="p-controls"):
-        # A click writes the file (nothing is written per step) into a hidden DownloadButton; the browser
-        # then saves it (DOWNLOAD_JS).
+        # A click writes the file (nothing is written per step) into the download button beside them,
+        # hidden until then; the browser then saves it (DOWNLOAD_JS), or a tap on that button does.
         csv = gr.Button(I18N("csv"), elem_id="p-csv")
         slides = gr.Button(I18N("slides"), elem_id="p-slides")
         file = gr.DownloadButton(visible="hidden", elem_id="p-file")
@@ -249,8 +268,8 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         slider.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
     for event in presets:
         event.then(gpu(handlers.show), form, view, **common)
-    csv.click(handlers.download_steps, state, file, api_visibility="private").then(None, file, None, js=DOWNLOAD_JS)
-    slides.click(handlers.download_slides, state, file, api_visibility="private").then(None, file, None, js=DOWNLOAD_JS)
+    for button, offer in ((csv, handlers.offer_steps), (slides, handlers.offer_slides)):
+        button.click(offer, state, file, api_visibility="private").then(None, file, None, js=DOWNLOAD_JS)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
     present.change(None, present, present, js=PRESENT_JS)
 
