@@ -10,6 +10,8 @@
 4. the attention view: size and build time vs stock bertviz;
 5. the bundled models: load time, and pretrain + fine-tune vs from scratch on the frozen validation stories;
 6. the logit lens: one position lensed vs a plain forward pass over the same text (`--only lens`).
+A soak (30 minutes of a crowd: memory, open files, temporary folders over time) runs on its own:
+`python -m bench.soak --out BENCHMARKS.md`.
 Each section measures its contenders side by side in one run: read the ratios; absolute times on a
 shared machine are noisy.
 """
@@ -94,16 +96,22 @@ def main(argv=None) -> None:
         from . import lens
 
         sections.append(("Logit lens", lens.run(quick=args.quick)))
-    stamp = f"_Measured by `python -m bench{' --quick' if args.quick else ''}` on: {machine()}._"
-    kept = read_sections(Path(args.out))
+    write_sections(Path(args.out), sections, f"python -m bench{' --quick' if args.quick else ''}")
+
+
+def write_sections(path: Path, sections: list[tuple[str, str]], command: str) -> None:
+    """Put `sections` (title, body) into the benchmarks file at `path`, each stamped with `command` and this
+    machine; the file's other sections stay as they are."""
+    stamp = f"_Measured by `{command}` on: {machine()}._"
+    kept = read_sections(path)
     for title, body in sections:
         kept[title] = stamp + "\n\n" + body.strip()
     text = ["# Benchmarks", "", "Each section says how and where it was measured; `python -m bench --only NAME` "
             "re-measures one section and keeps the others.", ""]
     for title, body in kept.items():
         text += [f"## {title}", "", body.strip(), ""]
-    Path(args.out).write_text("\n".join(text))
-    print(f"\nwrote {args.out}")
+    path.write_text("\n".join(text))
+    print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

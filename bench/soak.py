@@ -19,6 +19,7 @@ import argparse
 import os
 import random
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -236,9 +237,16 @@ def main(argv=None) -> str:
     parser.add_argument("--every", type=float, default=60, help="seconds between rows")
     parser.add_argument("--model", default=None, help="checkpoint (default: the bundled model)")
     parser.add_argument("--no-presenter", action="store_true", help="no chromium presenter")
+    parser.add_argument("--out", default=None, help="also write the table as the section \"Soak\" of this "
+                                                    "benchmarks file (e.g. BENCHMARKS.md); default: print only")
     args = parser.parse_args(argv)
     text = table(run(args.minutes, args.users, args.every, args.model, not args.no_presenter))
     print("\n" + text)
+    if args.out:
+        from .__main__ import write_sections
+
+        command = " ".join(["python -m bench.soak", *(sys.argv[1:] if argv is None else argv)])
+        write_sections(Path(args.out), [("Soak", text)], command)
     return text
 
 
