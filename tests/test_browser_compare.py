@@ -35,7 +35,7 @@ def test_compare_on_a_projector_in_english(browser, app_url):
         expect(page.locator("#c-head-a")).to_contain_text("A · base · assets/model-base")
         expect(page.locator("#c-tokens .ctok")).to_have_count(len(APP["demo"].greentext.engine.tokenizer.encode(
             field(page, "c-text").input_value())))
-        expect(page.locator("#c-plot .js-plotly-plot").first).to_be_visible()
+        expect(page.locator("#c-plot .js-plotly-plot").first).to_be_visible(timeout=SLOW)
         shot(page, "compare.png")
 
         page.locator("#c-use-a").click()  # A's story now: the text box holds what A's column shows
@@ -60,7 +60,7 @@ def test_compare_on_a_phone_in_portuguese(browser, app_url):
         expect(page.locator("#c-tokens li").first).to_contain_text(" → ")
         expect(page.locator("#c-tokens")).to_contain_text("%")
         wait_idle(page)
-        expect(page.locator("#c-plot .js-plotly-plot").first).to_be_visible()
+        expect(page.locator("#c-plot .js-plotly-plot").first).to_be_visible(timeout=SLOW)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]  # nothing wider than the phone
         shot(page, "compare-pt-BR-phone.png")
 
