@@ -118,12 +118,12 @@ def test_downloads_are_written_only_when_asked_into_a_bounded_folder(engine, tmp
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_download_before_any_step_says_so_in_the_page_language(tab, monkeypatch):
-    warnings = []
-    monkeypatch.setattr(gr, "Warning", warnings.append)
+def test_a_download_before_any_step_says_so_in_the_page_language(tab):
     state, *_ = tab.show(None, *FORM)
     assert tab.download_steps(state, request=PT) is None and tab.download_slides(None) is None
-    assert warnings[0].startswith("Nada para baixar ainda") and warnings[1].startswith("Nothing to download yet")
+    said = tab.offer_steps(state, request=PT)
+    assert said.label.startswith("Nada para baixar ainda") and said.interactive is False and said.visible is True
+    assert tab.offer_slides(None).label.startswith("Nothing to download yet")
 
 
 def test_time_limit(engine):
@@ -161,13 +161,12 @@ def test_what_if_sliders_redraw_the_upcoming_step_without_sampling(tab):
     assert len(state3["history"]) == 2 and state3["history"][-1][2:] == [1.7, 0, 1.0]
 
 
-def test_the_download_button_offers_the_file_by_name(tab, monkeypatch):
+def test_the_download_button_offers_the_file_by_name(tab):
     """What the page gets from a CSV button: the file in a button of its own, named and counted (a tap saves
-    it when the browser refuses the automatic download); before any step, nothing offered."""
-    monkeypatch.setattr(gr, "Warning", lambda message: None)
+    it when the browser refuses the automatic download); before any step, the button says why not."""
     state, *_ = tab.run(None, *FORM, 3)
     offered = tab.offer_slides(state, request=PT)
     assert offered.label == "⬇ slides-pt-BR.csv · 3 passos" and offered.visible is True
     assert tab.offer_steps(state).label == "⬇ steps.csv · 3 steps"
     state, *_ = tab.reset(state, *FORM)
-    assert tab.offer_steps(state).visible == "hidden"
+    assert tab.offer_steps(state).interactive is False

@@ -148,8 +148,8 @@ class ProbabilitiesTab:
 
     # --- downloads: written only when asked, from the walk in the user's session ----------------------
     def download_steps(self, state, request: gr.Request = None) -> str | None:
-        """Every candidate of every step so far as a CSV (`steps.csv`, pt-BR: `steps-pt-BR.csv`); None (and a
-        message) before a step."""
+        """Every candidate of every step so far as a CSV (`steps.csv`, pt-BR: `steps-pt-BR.csv`); None before
+        a step."""
         return self.download(state, lang(request), slides=False)
 
     def download_slides(self, state, request: gr.Request = None) -> str | None:
@@ -164,7 +164,6 @@ class ProbabilitiesTab:
                 self.walks.put(walk)  # back for the next click, unmoved
             steps = walk.steps
         if not steps:
-            gr.Warning(i18n.text("no_steps_yet", page))
             return None
         return write_csv(self.app.downloads, self.app.display.steps(steps), page, slides)
 
@@ -178,10 +177,11 @@ class ProbabilitiesTab:
         """The page's side of a CSV button: the file just written in the download button under the CSV
         buttons, named and counted ("⬇ slides-pt-BR.csv · 12 passos"). The browser saves it at once
         (DOWNLOAD_JS); should it refuse an automatic download (a slow answer, past the click's few seconds
-        of user activation), a tap on that button saves it."""
+        of user activation), a tap on that button saves it. Before any step, the button says there is nothing
+        to download yet."""
         path = self.download(state, page, slides)
-        if path is None:
-            return gr.DownloadButton(value=None, visible="hidden")
+        if path is None:  # said on the button itself (these events skip the queue, where toasts travel)
+            return gr.DownloadButton(i18n.text("no_steps_yet", page), value=None, visible=True, interactive=False)
         n = len(state["history"])
         label = i18n.text("download_ready", page, name=os.path.basename(path), n=n)
         return gr.DownloadButton(label, value=path, visible=True)
@@ -268,8 +268,11 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         slider.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
     for event in presets:
         event.then(gpu(handlers.show), form, view, **common)
+    # queue=False: a download is a few milliseconds of work and never waits behind the crowd's model calls in
+    # gradio's queue (in a 30-minute soak, 5% of the presenter's downloads waited there over 50 s)
     for button, offer in ((csv, handlers.offer_steps), (slides, handlers.offer_slides)):
-        button.click(offer, state, file, api_visibility="private").then(None, file, None, js=DOWNLOAD_JS)
+        button.click(offer, state, file, api_visibility="private", queue=False).then(
+            None, file, None, js=DOWNLOAD_JS, queue=False)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
     present.change(None, present, present, js=PRESENT_JS)
 
