@@ -62,6 +62,7 @@ def process_facts(pid: int) -> dict:
 class Tally:
     def __init__(self):
         self.counts, self.errors, self._lock = Counter(), [], threading.Lock()
+        self.step_seconds: list[float] = []  # the presenter's click → step on screen
 
     def add(self, kind: str, error: str | None = None) -> None:
         with self._lock:
@@ -131,9 +132,13 @@ def presenter(url: str, deadline: float, tally: Tally) -> None:
         page.get_by_role("tab", name="Probabilities").click()
         steps = 0
         while time.time() < deadline:
-            try:
-                page.locator("#p-reset" if steps % 60 == 59 else "#p-sample").click()
-                page.wait_for_timeout(400)
+            try:  # as a presenter does: the next click once the step is on the screen
+                before = page.locator("#p-status").inner_text()
+                clicked = time.time()
+                page.locator("#p-reset" if steps % 60 == 57 else "#p-sample").click()  # never just before a download
+                page.wait_for_function("(before) => { const s = document.querySelector('#p-status'); "
+                                       "return s && s.innerText !== before; }", arg=before, timeout=120_000)
+                tally.step_seconds.append(time.time() - clicked)
                 steps += 1
                 if steps % 5 == 0:
                     for button in ("#p-csv", "#p-slides"):
@@ -196,6 +201,7 @@ def run(minutes: float = 30, users: int = 32, every: float = 60, model: str | No
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"rows": rows, "counts": dict(tally.counts), "errors": tally.errors, "users": users,
+            "step_seconds": tally.step_seconds,
             "minutes": minutes, "presenter": with_presenter}
 
 
@@ -204,8 +210,8 @@ def table(result: dict) -> str:
     lines = [f"{result['users']} `gradio_client` users for {result['minutes']:g} minutes on one app (bundled model, "
              "loopback, rate limit off), each looping over /generate (a fifth of them stopped after the first "
              "piece, as Stop does), /probabilities, /attention, /logit_lens, /compare, /compare_tokens, /model_info "
-             "and bad input" + (", and a presenter in chromium stepping through the Probabilities tab and "
-                                "downloading both CSVs every fifth step (a download the browser did not start by itself "
+             "and bad input" + (", and a presenter in chromium stepping through the Probabilities tab (each click once the "
+                                "last step is on screen) and downloading both CSVs every fifth step (a download the browser did not start by itself "
                                 "within 20 s is tapped on the file's own button)" if result["presenter"] else "") +
              f". Gradio's cache cleaning for the run: {CACHE_CLEANING} s (the app's default is 600/1800). "
              "Temporary folders: gradio's cache (its copies of the downloads) and TMPDIR (the app's downloads "
@@ -225,6 +231,10 @@ def table(result: dict) -> str:
                      f"{min(r['fds'] for r in settled)}–{max(r['fds'] for r in settled)}, temporary folders at most "
                      f"{max(r['cache_mb'] + r['tmp_mb'] for r in settled):.2f} MB; server CPU "
                      f"{rows[-1]['server_cores']:.2f} cores on average.")
+    if result.get("step_seconds"):
+        steps = sorted(result["step_seconds"])
+        lines.append(f"The presenter's steps (click → on screen, the next click after it): {len(steps)}, median "
+                     f"{steps[len(steps) // 2]:.1f} s, 95th percentile {steps[int(0.95 * (len(steps) - 1))]:.1f} s.")
     if result["errors"]:
         lines += ["", "Failures seen (first few): " + "; ".join(result["errors"][:5])]
     return "\n".join(lines)
