@@ -37,6 +37,8 @@ BAD = [  # (endpoint, arguments, a word the message must name)
     ("/generate", ("a\x00b", 0.8, 50, 0.95, 20, 1), "prompt"),
     ("/logit_lens", (">be me", 99), "top_n"),
 ]
+STEP_COUNT_JS = ("() => { const m = (document.querySelector('#p-status')?.innerText || '').match(/· (\\d+)\\//); "
+                 "return m ? m[1] : null; }")  # the walk's steps as the Probabilities status shows them
 CACHE_CLEANING = "60/300"  # gradio's download copies: cleaned every minute once 5 minutes old (default 600/1800)
 
 
@@ -133,11 +135,11 @@ def presenter(url: str, deadline: float, tally: Tally) -> None:
         steps = 0
         while time.time() < deadline:
             try:  # as a presenter does: the next click once the step is on the screen
-                before = page.locator("#p-status").inner_text()
+                before = page.evaluate(STEP_COUNT_JS)
                 clicked = time.time()
                 page.locator("#p-reset" if steps % 60 == 57 else "#p-sample").click()  # never just before a download
-                page.wait_for_function("(before) => { const s = document.querySelector('#p-status'); "
-                                       "return s && s.innerText !== before; }", arg=before, timeout=120_000)
+                # the status's "· N/80 tokens" count changed (its text alone also changes with gradio's timer)
+                page.wait_for_function(f"(before) => ({STEP_COUNT_JS})() !== before", arg=before, timeout=120_000)
                 tally.step_seconds.append(time.time() - clicked)
                 steps += 1
                 if steps % 5 == 0:
