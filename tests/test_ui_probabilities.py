@@ -89,11 +89,11 @@ def test_user_text_is_always_escaped(tab):
 def test_csv_exports_keep_emoji_and_right_to_left_text(tab):
     for prompt in (EMOJI, RTL, MIXED):
         state, *_ = tab.run(None, prompt, 1.0, 0, 1.0, 4, 5, 5, 4)
-        full = tab.download_steps(state)
+        full = tab.download(state, "en", slides=False)
         rows = list(csv.reader(io.StringIO(Path(full).read_text(encoding="utf-8"))))
         assert rows[0][:3] == ["step", "context", "rank"] and rows[1][1] == prompt
-        slides = tab.download_slides(state, request=PT)
-        assert Path(slides).name == "slides-pt-BR.csv" and Path(tab.download_slides(state)).name == "slides.csv"
+        slides = tab.download(state, "pt", slides=True)
+        assert Path(slides).name == "slides-pt-BR.csv" and Path(tab.download(state, "en", slides=True)).name == "slides.csv"
         slide_rows = list(csv.reader(io.StringIO(Path(slides).read_text(encoding="utf-8-sig")), delimiter=";"))
         assert slide_rows[0][0] == "passo" and len(slide_rows) == 1 + 4
 
@@ -110,7 +110,7 @@ def test_downloads_are_written_only_when_asked_into_a_bounded_folder(engine, tmp
         state, *_ = move(state, *FORM)
     state, *_ = tab.run(state, *FORM, 12)
     assert downloads.files() == [] and list(tmp_path.iterdir()) == []
-    paths = [(tab.download_slides if i % 2 else tab.download_steps)(state) for i in range(3000)]
+    paths = [tab.download(state, "en", slides=bool(i % 2)) for i in range(3000)]
     files = downloads.files()
     assert len(files) == downloads.keep and sorted(map(str, files)) == sorted(paths[-downloads.keep:])
     assert downloads.size() <= downloads.keep * max(Path(p).stat().st_size for p in paths[-2:])
@@ -120,7 +120,7 @@ def test_downloads_are_written_only_when_asked_into_a_bounded_folder(engine, tmp
 
 def test_a_download_before_any_step_says_so_in_the_page_language(tab):
     state, *_ = tab.show(None, *FORM)
-    assert tab.download_steps(state, request=PT) is None and tab.download_slides(None) is None
+    assert tab.download(state, "pt", slides=False) is None and tab.download(None, "en", slides=True) is None
     said = tab.offer_steps(state, request=PT)
     assert said.label.startswith("Nada para baixar ainda") and said.interactive is False and said.visible is True
     assert tab.offer_slides(None).label.startswith("Nothing to download yet")
@@ -145,7 +145,7 @@ def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, swearing):
     assert (top["id"], top["p_raw"], top["p_final"]) == (top_raw["id"], top_raw["p_raw"], top_raw["p_final"])
     state, table, _, _, story, _, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, 2)
     assert "shit" not in table + story and "lecture-safe mode" in table
-    csv_text = Path(tab.download_steps(state)).read_text(encoding="utf-8")
+    csv_text = Path(tab.download(state, "en", slides=False)).read_text(encoding="utf-8")
     assert "shit" not in csv_text and str(swearing) in csv_text
 
 

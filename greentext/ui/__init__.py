@@ -14,7 +14,5 @@
 from .app import App, safe_mode_from_env
 from .cli import configure_queue, launch_kwargs, main
 from .layout import build_app, card_markdown
-from .probabilities import write_csv
 
-__all__ = ["App", "build_app", "card_markdown", "configure_queue", "launch_kwargs", "main", "safe_mode_from_env",
-           "write_csv"]
+__all__ = ["App", "build_app", "card_markdown", "configure_queue", "launch_kwargs", "main", "safe_mode_from_env"]

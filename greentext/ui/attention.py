@@ -25,7 +25,7 @@ from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
 SCRIPT_URL = "gradio_api/file="
 # The layer slider, the head menu and a crowd on the same story all read the same text's weights again: they
 # stay in a cache shared by the users, keyed by the text, least recently used out first, bounded by bytes
-# (a 1,024-token text on the bundled model is 100 MB of weights; a short story a few MB).
+# (the bundled model's longest text, 512 tokens, is 25 MB of weights: 6 layers × 4 heads × 512² float32).
 CACHE_MB = float(os.environ.get("GREENTEXT_ATTENTION_CACHE_MB", "256"))
 # The events' last input is projector mode, read from the page as the event starts.
 WITH_MODE = "(...args) => [...args.slice(0, -1), document.body.classList.contains('big')]"
@@ -80,11 +80,15 @@ class AttentionTab:
             return gr.skip()
         with self.app.errors():
             att = self.weights(text)
-        return self.heatmap(att, text, int(layer), int(head), prompt, lang(request), bool(big))
+        tokens, n_prompt = self.shown_tokens(att, text, prompt)
+        return self.heatmap(att, tokens, n_prompt, int(layer), int(head), lang(request), bool(big))
 
-    def heatmap(self, att: Attention, text: str, layer: int, head: int, prompt: str | None, page: str, big: bool):
-        tokens = self.app.display.tokens(att.tokens)
+    def shown_tokens(self, att: Attention, text: str, prompt: str | None) -> tuple[list, int]:
+        """The tokens as shown (lecture-safe mode) and how many of them are the prompt."""
         n_prompt = attention_view.prompt_token_count(self.app.engine.tokenizer, text, prompt, att.truncated_tokens)
+        return self.app.display.tokens(att.tokens), n_prompt
+
+    def heatmap(self, att: Attention, tokens: list, n_prompt: int, layer: int, head: int, page: str, big: bool):
         weights = att.weights[layer].mean(0) if head < 0 else att.weights[layer, head]
         title = i18n.text("heatmap_average", page, layer=layer) if head < 0 else \
             i18n.text("heatmap_head", page, layer=layer, head=head)
@@ -104,9 +108,8 @@ class AttentionTab:
               big: bool = False) -> tuple:
         with self.app.errors():
             att = self.weights(text)
-        tokens = self.app.display.tokens(att.tokens)
-        n_prompt = attention_view.prompt_token_count(self.app.engine.tokenizer, text, prompt, att.truncated_tokens)
-        figure = self.heatmap(att, text, layer, head, prompt, page, big)
+        tokens, n_prompt = self.shown_tokens(att, text, prompt)
+        figure = self.heatmap(att, tokens, n_prompt, layer, head, page, big)
         notes = [i18n.text("truncated_note", page, k=att.truncated_tokens)] if att.truncated_tokens else []
         head_html = model_html = ""
         too_long = attention_view.too_long(len(tokens), page)

@@ -147,16 +147,9 @@ class ProbabilitiesTab:
                 status + (" · ✔" if walk.finished else ""), views.tokens_html(display.tokens(walk.prompt.tokens)))
 
     # --- downloads: written only when asked, from the walk in the user's session ----------------------
-    def download_steps(self, state, request: gr.Request = None) -> str | None:
-        """Every candidate of every step so far as a CSV (`steps.csv`, pt-BR: `steps-pt-BR.csv`); None before
-        a step."""
-        return self.download(state, lang(request), slides=False)
-
-    def download_slides(self, state, request: gr.Request = None) -> str | None:
-        """The slide-ready CSV of the steps so far (`slides.csv`, pt-BR: `slides-pt-BR.csv`)."""
-        return self.download(state, lang(request), slides=True)
-
     def download(self, state: dict | None, page: str, slides: bool) -> str | None:
+        """The steps of the walk in `state` as the full CSV (`steps.csv`, pt-BR `steps-pt-BR.csv`) or the
+        slide-ready one (`slides.csv`, `slides-pt-BR.csv`), written now; None before any step."""
         steps = []
         if state is not None:
             with self.app.errors(page):
