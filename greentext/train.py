@@ -40,6 +40,7 @@ SIZES = {
     "tiny": dict(n_layer=4, n_embd=256, n_head=4, n_positions=512),
     "tiny-6": dict(n_layer=6, n_embd=256, n_head=4, n_positions=512),
     "tiny-8": dict(n_layer=8, n_embd=256, n_head=4, n_positions=512),
+    "6x320": dict(n_layer=6, n_embd=320, n_head=5, n_positions=512),
     "small": dict(n_layer=12, n_embd=768, n_head=12, n_positions=1024),
     "medium": dict(n_layer=24, n_embd=1024, n_head=16, n_positions=1024),
 }
@@ -52,7 +53,7 @@ APP_SAMPLING = dict(do_sample=True, temperature=0.8, top_k=50, top_p=0.95, max_n
 class TrainConfig:
     base: str = "gpt2"  # hub id or local checkpoint to fine-tune; ignored when `size` is set
     size: str | None = None  # train from scratch with this GPT-2 shape: tiny, small or medium
-    data: str = greentext_data.HUB_DATASET  # hub dataset id, or a local .jsonl / .txt file or folder
+    data: str = greentext_data.HUB_DATASET  # hub dataset id, or local .jsonl / .txt files or folders ("A,B*2")
     out: str = "runs/greentext-gpt2"  # the final checkpoint directory
     checkpoint_dir: str | None = None  # intermediate checkpoints (default: <out>/checkpoints)
     max_steps: int = 600  # optimizer steps
@@ -60,7 +61,9 @@ class TrainConfig:
     grad_accum: int = 4  # micro-batches per step: effective batch = batch_size × grad_accum blocks
     block_size: int = 512  # tokens per block, at most the model's context (1024 for GPT-2)
     lr: float = 2.5e-4  # peak learning rate
-    min_lr_ratio: float = 0.1  # cosine decay ends at lr × this
+    min_lr_ratio: float = 0.1  # the decay ends at lr × this
+    schedule: str = "cosine"  # cosine (decay from warmup to the end) or wsd (constant, then a linear decay)
+    decay_fraction: float = 0.2  # wsd: the last share of the steps that decays linearly
     warmup_steps: int = 30  # linear warmup from 0
     weight_decay: float = 0.01  # on weight matrices, not on biases, LayerNorms or position embeddings
     beta1: float = 0.9
@@ -69,6 +72,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     val_fraction: float = 0.1  # documents held out for validation (when there is no val_data)
     val_data: str | None = None  # a separate, frozen validation file (then nothing is split off)
+    probe_data: str | None = None  # another held-out set whose loss is logged too (e.g. greentexts while pretraining)
     eval_blocks: int = 256  # at most this many blocks per loss evaluation (bounds its time)
     eval_every: int = 50  # steps between validation losses
     save_every: int = 300  # steps between kept checkpoints (0 = only the final model)
@@ -108,6 +112,17 @@ PRESETS = {
 
 
 # --- data -------------------------------------------------------------------------------------
+def load_sources(spec: str) -> list[str]:
+    """Documents of one source, or of several joined by commas, each optionally repeated: "a.txt,prose/*2"."""
+    docs = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        source, _, times = part.rpartition("*") if part.rpartition("*")[2].isdigit() else (part, "", "1")
+        docs += greentext_data.load_documents(source) * int(times)
+    if not docs:
+        raise greentext_data.DataError(f"{spec!r}: no data sources named")
+    return docs
+
+
 # --- model ------------------------------------------------------------------------------------
 def build_model(cfg: TrainConfig, tokenizer_for_scratch):
     """(model, tokenizer): a new GPT-2 of `cfg.size`, or `cfg.base` loaded for fine-tuning."""
@@ -144,9 +159,16 @@ def param_groups(model, weight_decay: float):
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warmup to cfg.lr, then cosine decay to cfg.lr × min_lr_ratio at max_steps."""
+    """Linear warmup to cfg.lr, then cosine decay to cfg.lr × min_lr_ratio at max_steps; or (wsd:
+    warmup-stable-decay) constant until the last `decay_fraction` of the steps, then a linear decay."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
+    if cfg.schedule == "wsd":
+        decay_start = cfg.max_steps * (1 - cfg.decay_fraction)
+        if step < decay_start:
+            return cfg.lr
+        progress = min(1.0, (step - decay_start) / max(1.0, cfg.max_steps - decay_start))
+        return cfg.lr * (1 - (1 - cfg.min_lr_ratio) * progress)
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
@@ -191,7 +213,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
 
-    docs = greentext_data.load_documents(cfg.data)
+    docs = load_sources(cfg.data)
     if cfg.val_data:
         train_docs, val_docs = docs, greentext_data.load_documents(cfg.val_data)
     else:
@@ -200,6 +222,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     block_size = min(cfg.block_size, model.config.n_positions)
     train_encoded = encode_documents(tokenizer, train_docs)
     val_blocks = spread(make_blocks(encode_documents(tokenizer, val_docs), block_size, seed=None), cfg.eval_blocks)
+    probe_blocks = (spread(make_blocks(encode_documents(tokenizer, greentext_data.load_documents(cfg.probe_data)),
+                                       block_size, seed=None), cfg.eval_blocks) if cfg.probe_data else None)
     train_tokens = sum(len(e) for e in train_encoded)
 
     step, log = 0, []
@@ -262,6 +286,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         entry = {"step": step, "train_loss": round(train_loss, 4), "lr": lr}
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
             entry["val_loss"] = round(mean_loss(model, val_blocks, cfg.batch_size, device, amp), 4)
+            if probe_blocks is not None:
+                entry["probe_loss"] = round(mean_loss(model, probe_blocks, cfg.batch_size, device, amp), 4)
             model.train()
         entry["elapsed_s"] = round(time.perf_counter() - started, 1)
         log.append(entry)
@@ -287,6 +313,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         "device": str(device), "resumed_from": str(resumed_from) if resumed_from else None,
         "training_minutes": round((log[-1]["elapsed_s"] if log else 0) / 60, 1),
     }
+    if probe_blocks is not None:
+        final["probe_loss"] = mean_loss(model, probe_blocks, cfg.batch_size, device)
+        final["probe_data"] = cfg.probe_data
     final["train_perplexity"] = perplexity(final["train_loss"])
     final["val_perplexity"] = perplexity(final["val_loss"])
     save_final(out, model, tokenizer, cfg)
@@ -317,11 +346,14 @@ def save_final(out: Path, model, tokenizer, cfg: TrainConfig) -> None:
 # --- command line -----------------------------------------------------------------------------
 FLAG_HELP = {
     "base": "hub id or local checkpoint to fine-tune", "size": "train from scratch with this shape: " + ", ".join(SIZES),
-    "data": "hub dataset id, or a local .jsonl / .txt file or folder", "out": "the final checkpoint directory",
+    "data": "hub dataset id, or local .jsonl / .txt files or folders; several joined by commas, NAME*2 repeats one", "out": "the final checkpoint directory",
     "checkpoint_dir": "where intermediate checkpoints go (none: OUT/checkpoints)", "max_steps": "optimizer steps",
     "batch_size": "blocks per micro-batch", "grad_accum": "micro-batches per optimizer step",
     "block_size": "tokens per block, at most the model's context", "lr": "peak learning rate",
-    "min_lr_ratio": "the cosine decay ends at lr times this", "warmup_steps": "steps of linear warmup from 0",
+    "min_lr_ratio": "the decay ends at lr times this",
+    "schedule": "cosine, or wsd (warmup, constant, then a linear decay over the last --decay-fraction)",
+    "decay_fraction": "wsd: the last share of the steps that decays",
+    "probe_data": "another held-out set whose loss is logged too (e.g. greentexts while pretraining)", "warmup_steps": "steps of linear warmup from 0",
     "weight_decay": "AdamW weight decay on weight matrices", "beta1": "AdamW beta1", "beta2": "AdamW beta2",
     "dropout": "dropout on residuals, embeddings and attention", "grad_clip": "gradient norm clipping",
     "val_fraction": "share of documents held out for validation when there is no --val-data",
@@ -364,6 +396,10 @@ def parse_args(argv=None) -> TrainConfig:
         p.error(f"--dropout must be in [0, 1) (got {cfg.dropout})")
     if cfg.save_dtype not in ("float32", "float16", "bfloat16"):
         p.error(f"--save-dtype must be float32, float16 or bfloat16 (got {cfg.save_dtype!r})")
+    if cfg.schedule not in ("cosine", "wsd"):
+        p.error(f"--schedule must be cosine or wsd (got {cfg.schedule!r})")
+    if not 0 < cfg.decay_fraction <= 1:
+        p.error(f"--decay-fraction must be in (0, 1] (got {cfg.decay_fraction})")
     if cfg.precision not in ("auto", "fp32", "bf16", "fp16"):
         p.error(f"--precision must be auto, fp32, bf16 or fp16 (got {cfg.precision!r})")
     return cfg
