@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PREVIOUS = "0b2ba1d"  # the commit of the previous bundled model (4 × 256, trained from scratch on 660 stories)
+PREVIOUS = "644f55e"  # the commit of the previous bundled model (v2: 6 × 256, base + 600 steps on 3,173 stories)
 
 LOAD = ("import time, torch, transformers; from greentext.loading import load_model; t0 = time.perf_counter(); "
         "from transformers import GPT2LMHeadModel, GPT2TokenizerFast; t1 = time.perf_counter(); "
@@ -68,20 +68,22 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False) -> str:
                   "| model | GPT-2 code import | `load_model` | max `load_model` |", "|---|---|---|---|"]
         lines += [f"| {n} | {statistics.median(a for a, _ in t):.2f} s | {statistics.median(b for _, b in t):.2f} s | "
                   f"{max(b for _, b in t):.2f} s |" for n, t in times.items()]
-        candidates = [("(a) previous bundled model: 4 × 256 from scratch on 660 stories", previous),
-                      ("(b) from scratch on the new greentexts only (`--preset scratch`)", ROOT / "runs/scratch"),
-                      ("(c) base + fine-tune: the bundled model (`assets/model`)", ROOT / "assets/model"),
-                      ("the base alone, before fine-tuning (`assets/model-base`)", ROOT / "assets/model-base")]
+        candidates = [("previous bundled model (v2: 6 × 256, 3,173 stories)", previous),
+                      ("the bundled model (`assets/model`)", ROOT / "assets/model"),
+                      ("its base alone, before fine-tuning (`assets/model-base`)", ROOT / "assets/model-base")]
         rows, missing = [], []
         for label, path in candidates:
             if path is None or not (path / "config.json").exists():
                 missing.append(label)
                 continue
-            row = measure(str(path), val, samples)
+            print(f"measuring {label}", file=sys.stderr, flush=True)
+            row = measure(str(path), val, samples, deep=True)
             row["label"] = label
             rows.append(row)
-    lines += ["", f"On the {len(val)} frozen validation stories (never trained on); samples: {samples} from "
-              f"`>be me`, T 0.8, top-p 0.95, 80 new tokens, seeds 0–{samples - 1}:", "", table(rows)]
+    pt = sum(1 for r in rows[:1] for _ in range(r.get("val_stories_pt", 0)))
+    lines += ["", f"On the {len(val)} frozen validation stories (never trained on; {pt} of them in Portuguese); "
+              f"samples: {samples} from `>be me`, T 0.8, top-p 0.95, 80 new tokens, seeds 0–{samples - 1}:", "",
+              table(rows), "", deep_table(rows)]
     lines += [f"\nNot on this machine, so not measured: {m}." for m in missing]
     if write_card and rows:  # the same table, in the bundled model's card
         from greentext.evaluate import write_card_section
@@ -91,6 +93,21 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False) -> str:
                 f"T 0.8, top-p 0.95, 80 new tokens, seeds 0–{samples - 1}.")
         write_card_section(ROOT / "assets/model/README.md", "Compared", note + "\n\n" + table(rows))
     return "\n".join(lines)
+
+
+def deep_table(rows: list[dict]) -> str:
+    """Per language, and how sure the model is (the lecture's "sure moments"), old vs new."""
+    out = ["| model | perplexity en | perplexity pt | line starts: top-1 / entropy / ≥ 80% sure | inside lines: "
+           "top-1 / entropy / ≥ 80% sure | Portuguese prompts continued in Portuguese | after `Parabéns pra você` |",
+           "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cands = ", ".join(f"`{t.strip() or repr(t)}` {p:.0%}" for t, p in r.get("after Parabéns pra você", []))
+        out.append(f"| {r['label']} | {r.get('val_perplexity_en', float('nan')):.1f} | "
+                   f"{r.get('val_perplexity_pt', float('nan')):.1f} | {r['line_start_top1']:.1%} / "
+                   f"{r['line_start_entropy_bits']:.2f} bits / {r['line_start_sure']:.1%} | {r['inside_top1']:.1%} / "
+                   f"{r['inside_entropy_bits']:.2f} bits / {r['inside_sure']:.1%} | "
+                   f"{r.get('portuguese_continues', float('nan')):.0%} of {r.get('portuguese_prompts', 0)} | {cands} |")
+    return "\n".join(out)
 
 
 def main(argv=None) -> str:

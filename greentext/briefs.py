@@ -5,6 +5,7 @@
     python -m greentext.briefs prose 5           # prose batch 5's brief (plain stories and dialogues)
     python -m greentext.briefs check FILE …      # rules, required words, variety, near-duplicates
     python -m greentext.briefs report            # the variety of every batch written so far
+    python -m greentext.briefs freeze            # every greentext batch that passes: into training + validation
 
 The recipe is TinyStories' (Eldan & Li, 2023): many short, simple stories whose content is forced to
 vary by drawing, for every story, its ingredients from lists, so no two batches read alike. A brief is
@@ -419,6 +420,24 @@ def report() -> list[dict]:
     return rows
 
 
+def freeze_batches() -> tuple[list[str], int, int]:
+    """Freeze every greentext batch file that passes its check and is not frozen yet (its stories go to
+    the training file, a seeded 10% per topic to the frozen validation file; see stories.freeze).
+    Return (the batches frozen, stories added to training, to validation)."""
+    from .stories import TRAIN, VAL, freeze, read
+
+    taken = {s["id"] for path in (TRAIN, VAL) if path.exists() for s in read(path)}
+    frozen, new = [], []
+    for path in sorted(STORY_BATCHES.glob("s*.jsonl")):
+        stories = read(path)
+        if not stories or {s.get("id") for s in stories} <= taken or check_story_batch(path):
+            continue
+        frozen.append(path.name)
+        new += stories
+    added = freeze(new) if new else (0, 0)
+    return frozen, *added
+
+
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in ("-h", "--help"):
@@ -440,6 +459,10 @@ def main(argv=None) -> int:
     if command == "report":
         for row in report():
             print(json.dumps(row, ensure_ascii=False))
+        return 0
+    if command == "freeze":
+        frozen, train, val = freeze_batches()
+        print(f"froze {len(frozen)} batches: {train} training and {val} validation stories added")
         return 0
     if command == "floor":
         print(asdict(measure_floor()))

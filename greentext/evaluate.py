@@ -104,6 +104,81 @@ def line_starts(model, tokenizer, docs: list[str], device="cpu") -> LineStarts:
     return LineStarts(len(tops), float(torch.tensor(entropies).median()), float(torch.tensor(tops).median()))
 
 
+@dataclass
+class Sureness:
+    """How sure the model is of the text's next token, at line starts and inside lines."""
+
+    positions: int
+    median_top1: float  # the model's largest probability at a position, median over positions
+    median_entropy_bits: float
+    sure: float  # share of positions where the top candidate has at least SURE (the lecture's "nessa 85%")
+
+
+SURE = 0.8
+
+
+@torch.no_grad()
+def sureness(model, tokenizer, docs: list[str], device="cpu") -> dict[str, Sureness]:
+    """{"line_start": …, "inside": …}: at every position of each document (read from `<|endoftext|>`,
+    as a story starts in the app) the next-token distribution; a line start is the position right after
+    `\n>` (what the model writes first on a new line), inside is every other position."""
+    model.eval()
+    eos = tokenizer.eos_token_id
+    newline, gt = tokenizer.encode("\n"), tokenizer.encode(">")
+    context = getattr(model.config, "n_positions", 1024)
+    found: dict[str, list[tuple[float, float]]] = {"line_start": [], "inside": []}
+    for doc in docs:
+        ids = ([eos] + tokenizer.encode(doc))[:context]
+        if len(ids) < 2:
+            continue
+        logp = torch.log_softmax(model(input_ids=torch.tensor([ids], device=device)).logits[0, :-1].float(), -1)
+        top1 = logp.max(-1).values.exp().tolist()
+        entropy = (-(logp.exp() * logp).sum(-1) / math.log(2)).tolist()
+        for i in range(len(ids) - 1):  # position i predicts token i + 1
+            start = i >= 1 and ids[i - 1:i] == newline and ids[i:i + 1] == gt
+            found["line_start" if start else "inside"].append((top1[i], entropy[i]))
+    out = {}
+    for key, rows in found.items():
+        if not rows:
+            out[key] = Sureness(0, float("nan"), float("nan"), float("nan"))
+            continue
+        tops, ents = torch.tensor([r[0] for r in rows]), torch.tensor([r[1] for r in rows])
+        out[key] = Sureness(len(rows), float(tops.median()), float(ents.median()), float((tops >= SURE).float().mean()))
+    return out
+
+
+_PT = set("de que o os as e eu não nao um uma pra para com no na nos nas do da dos das meu minha é mas se por "
+          "ele ela você voce isso esse essa aqui lá tá ta pro mais muito já ja quando ao à ser vai".split())
+_EN = set("the i and to of my is it in you that me for on with was at be this are but so get just they he she "
+          "we not have all what when".split())
+_LATIN_WORD = __import__("re").compile(r"[^\W\d_]+")
+
+
+def is_portuguese(text: str) -> bool:
+    """True when the text's common words are more Portuguese than English (ties: not Portuguese)."""
+    words = [w for w in _LATIN_WORD.findall(text.casefold())]
+    return sum(w in _PT for w in words) > sum(w in _EN for w in words)
+
+
+def portuguese_share(engine, prompts: list[str], seeds: int = 1) -> tuple[float, list[str]]:
+    """(share of samples that continue in Portuguese, the samples): each prompt sampled `seeds` times with
+    the card's settings (T 0.8, top-p 0.95, 80 new tokens); only the continuation is judged."""
+    samples = []
+    for prompt in prompts:
+        for seed in range(seeds):
+            samples.append(engine.generate(prompt, SamplingSettings(**FORMAT_SETTINGS, seed=seed)).text)
+    return sum(map(is_portuguese, samples)) / max(1, len(samples)), samples
+
+
+@torch.no_grad()
+def top_candidates(model, tokenizer, prompt: str, k: int = 5, device="cpu") -> list[tuple[str, float]]:
+    """The model's k most likely next tokens after `prompt` (read from `<|endoftext|>`), with p at T = 1."""
+    ids = [tokenizer.eos_token_id] + tokenizer.encode(prompt)
+    probs = torch.softmax(model(input_ids=torch.tensor([ids], device=device)).logits[0, -1].float(), -1)
+    top = probs.topk(k)
+    return [(tokenizer.decode([int(i)]), float(p)) for p, i in zip(top.values, top.indices)]
+
+
 def held_out(model, tokenizer, docs: list[str], block_size: int = 256, device="cpu") -> float:
     """Mean loss (nats/token) on documents joined with `<|endoftext|>` and cut into blocks, as in training."""
     from .data import encode_documents, make_blocks
@@ -112,8 +187,10 @@ def held_out(model, tokenizer, docs: list[str], block_size: int = 256, device="c
     return mean_loss(model, make_blocks(encode_documents(tokenizer, docs), block_size, seed=None), 8, device)
 
 
-def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "cpu") -> dict:
-    """Every number the model card reports, measured on one checkpoint."""
+def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "cpu", deep: bool = False) -> dict:
+    """Every number the model card reports, measured on one checkpoint. `deep` adds what the model
+    report compares (BENCHMARKS.md "Bundled models"): perplexity per language, sureness at line starts
+    and inside lines, Portuguese continuation rate, and the lecture's birthday-song example."""
     from .engine import Engine
     from .loading import load_model
 
@@ -122,12 +199,34 @@ def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "c
     loss = held_out(model, tokenizer, val_docs, device=device)
     starts = line_starts(model, tokenizer, val_docs, device=device)
     report = format_rate(engine, samples) if samples else None
-    return {"model": name, "val_loss": round(loss, 4), "val_perplexity": round(perplexity(loss), 2),
-            "line_starts": starts.positions, "line_start_entropy_bits": round(starts.median_entropy_bits, 3),
-            "line_start_top1": round(starts.median_top1, 4),
-            "format_rate": report.rate if report else None,
-            "repeat_rate": sum(map(repeats_a_line, report.samples)) / samples if report else None,
-            "samples": samples}
+    row = {"model": name, "val_loss": round(loss, 4), "val_perplexity": round(perplexity(loss), 2),
+           "line_starts": starts.positions, "line_start_entropy_bits": round(starts.median_entropy_bits, 3),
+           "line_start_top1": round(starts.median_top1, 4),
+           "format_rate": report.rate if report else None,
+           "repeat_rate": sum(map(repeats_a_line, report.samples)) / samples if report else None,
+           "samples": samples}
+    if deep:
+        pt = [d for d in val_docs if is_portuguese(d)]
+        en = [d for d in val_docs if not is_portuguese(d)]
+        for lang, docs in (("en", en), ("pt", pt)):
+            if docs:
+                lang_loss = held_out(model, tokenizer, docs, device=device)
+                row[f"val_loss_{lang}"], row[f"val_perplexity_{lang}"] = round(lang_loss, 4), round(perplexity(lang_loss), 2)
+                row[f"val_stories_{lang}"] = len(docs)
+        for where, sure in sureness(model, tokenizer, val_docs, device=device).items():
+            row[f"{where}_positions"] = sure.positions
+            row[f"{where}_top1"], row[f"{where}_entropy_bits"] = round(sure.median_top1, 4), round(sure.median_entropy_bits, 3)
+            row[f"{where}_sure"] = round(sure.sure, 4)
+        prompts = ["\n".join(d.split("\n")[:2]) for d in pt][:100]
+        if prompts:
+            share, _ = portuguese_share(engine, prompts)
+            row["portuguese_continues"], row["portuguese_prompts"] = share, len(prompts)
+        for prompt in BIRTHDAY:
+            row[f"after {prompt}"] = [(t, round(p, 4)) for t, p in top_candidates(model, tokenizer, prompt, 3, device)]
+    return row
+
+
+BIRTHDAY = ("Parabéns pra você", "Parabéns para você")  # the lecture's slide: "→ nessa 85%, nesta 6%, por 4%"
 
 
 def table(rows: list[dict]) -> str:
