@@ -315,7 +315,7 @@ def batch_of(path: Path) -> int:
     return int(match.group(1))
 
 
-def check_story_batch(path: Path, others: list[dict] | None = None) -> list[str]:
+def check_story_batch(path: Path, near_duplicates: bool = True) -> list[str]:
     """Everything wrong with a greentext batch file (empty when it can be frozen)."""
     from .dedup import NearDuplicates
     from .safety import WordFilter
@@ -347,7 +347,9 @@ def check_story_batch(path: Path, others: list[dict] | None = None) -> list[str]
         if brief.language == "pt-BR" and not text.split("\n")[1:2] == [] and not _looks_portuguese(text):
             found.append(f"{sid}: does not read as Portuguese (the batch is in pt-BR)")
     found += [f"{path.name}: {p}" for p in variety([s.get("text", "") for s in stories]).problems(FLOOR)]
-    found += [f"{a} and {b}: near-duplicates ({why})" for a, b, why in NearDuplicates.default(exclude=path).check(stories)]
+    if near_duplicates:
+        found += [f"{a} and {b}: near-duplicates ({why})"
+                  for a, b, why in NearDuplicates.default(exclude=path).check(stories)]
     return found
 
 
@@ -424,16 +426,23 @@ def freeze_batches() -> tuple[list[str], int, int]:
     """Freeze every greentext batch file that passes its check and is not frozen yet (its stories go to
     the training file, a seeded 10% per topic to the frozen validation file; see stories.freeze).
     Return (the batches frozen, stories added to training, to validation)."""
+    from .dedup import NearDuplicates
     from .stories import TRAIN, VAL, freeze, read
 
     taken = {s["id"] for path in (TRAIN, VAL) if path.exists() for s in read(path)}
+    index = NearDuplicates()
+    index.add_files([TRAIN, VAL])
     frozen, new = [], []
     for path in sorted(STORY_BATCHES.glob("s*.jsonl")):
         stories = read(path)
-        if not stories or {s.get("id") for s in stories} <= taken or check_story_batch(path):
+        if not stories or {s.get("id") for s in stories} <= taken or check_story_batch(path, near_duplicates=False):
             continue
+        # two batches written at the same time may hold near-duplicates of each other: the later one is left out
+        close = {b for _, b, _ in index.check(stories)}
+        kept = [s for s in stories if s["id"] not in close]
+        index.add([s["id"] for s in kept], [s["text"] for s in kept])
         frozen.append(path.name)
-        new += stories
+        new += kept
     added = freeze(new) if new else (0, 0)
     return frozen, *added
 
