@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .safety import WordFilter, mask_step, mask_tokens
+from .safety import WordFilter, mask_candidates, mask_step, mask_tokens
 from .steps import Step
 from .tokens import Token
 
@@ -69,4 +69,9 @@ class Display:
         return [self.step(s) for s in steps]
 
     def tokens(self, tokens: list[Token]) -> list[Token]:
+        """The tokens of one text, masked by the text's whole words."""
         return tokens if self.words is None else mask_tokens(tokens, self.words)
+
+    def candidates(self, tokens: list[Token], before: str = "") -> list[Token]:
+        """Alternatives for one position (after the text `before`), each masked on its own."""
+        return tokens if self.words is None else mask_candidates(tokens, self.words, before)

@@ -136,27 +136,59 @@ def _default() -> WordFilter:
 def mask_step(step: Step, words: WordFilter) -> Step:
     """The step with its context, candidate tokens and chosen token masked; every number unchanged.
 
-    `step.extra["masked"]` counts the masked candidates (and context words), for the visible note.
+    A candidate is masked where the word it makes with the end of the context is listed (a candidate
+    `ody` after `…nob` is read as part of "nobody"); `step.extra["masked"]` counts the masked candidates
+    (and context words), for the note under the table.
     """
     context = words.mask(step.context)
     count = context.count
     candidates = []
     for c in step.candidates:
-        raw = words.mask(c.raw)
-        count += raw.count
-        candidates.append(dataclasses.replace(c, raw=raw.text, token=visible(raw.text)) if raw.count else c)
+        raw = mask_after(step.context, c.raw, words)
+        count += raw != c.raw
+        candidates.append(dataclasses.replace(c, raw=raw, token=visible(raw)) if raw != c.raw else c)
     chosen = step.chosen
     if chosen is not None:
-        raw = words.mask(chosen.raw)
-        if raw.count:
-            chosen = dataclasses.replace(chosen, raw=raw.text, token=visible(raw.text))
+        raw = mask_after(step.context, chosen.raw, words)
+        if raw != chosen.raw:
+            chosen = dataclasses.replace(chosen, raw=raw, token=visible(raw))
     if not count and chosen is step.chosen:
         return step
     extra = dict(step.extra, masked=count)
     return dataclasses.replace(step, context=context.text, candidates=candidates, chosen=chosen, extra=extra)
 
 
+_TAIL = 64  # characters of the text before a candidate that can hold the start of its word
+
+
+def mask_after(before: str, piece: str, words: WordFilter) -> str:
+    """`piece` (a candidate for the text after `before`) masked where the word it belongs to, read with
+    the end of `before`, is listed."""
+    tail = before[-_TAIL:]
+    masked = words.mask(tail + piece)
+    return masked.text[len(tail):] if masked.count else piece
+
+
 def mask_tokens(tokens: list[Token], words: WordFilter) -> list[Token]:
-    """The tokens with listed words in their text masked; ids unchanged."""
-    return [dataclasses.replace(t, raw=m.text, token=visible(m.text)) if m.count else t
-            for t, m in ((t, words.mask(t.raw)) for t in tokens)]
+    """The tokens of one text with the text's listed words masked; ids unchanged. Words are read across
+    tokens, so a token is masked only where the word it belongs to is listed: "nobody" cut into `nob` +
+    `ody` stays, "████" cut into two tokens is masked in both."""
+    text = "".join(t.raw for t in tokens)
+    masked = words.mask(text)
+    if not masked.count:
+        return tokens
+    out, at = [], 0
+    for t in tokens:
+        piece = masked.text[at:at + len(t.raw)]
+        at += len(t.raw)
+        out.append(dataclasses.replace(t, raw=piece, token=visible(piece)) if piece != t.raw else t)
+    return out
+
+
+def mask_candidates(tokens: list[Token], words: WordFilter, before: str = "") -> list[Token]:
+    """Candidates for the token after `before`, each read on its own with the end of `before`."""
+    out = []
+    for t in tokens:
+        raw = mask_after(before, t.raw, words)
+        out.append(dataclasses.replace(t, raw=raw, token=visible(raw)) if raw != t.raw else t)
+    return out

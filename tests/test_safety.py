@@ -80,3 +80,32 @@ def test_filter_is_fast_enough_for_streaming(words):
     per_call = (time.perf_counter() - start) / n
     assert masked.count == 1 and masked.text.endswith(MASK * 4)
     assert per_call < 0.005, f"{per_call * 1e3:.2f} ms per 1,200 characters"
+
+
+def _tokens(*raws):
+    from greentext.tokens import Token, visible
+
+    return [Token(i, visible(r), r) for i, r in enumerate(raws)]
+
+
+def test_a_text_is_masked_by_its_whole_words_not_by_token_fragments(words):
+    """Issue 20: "nobody" cut into `nob` + `ody` showed as "███ody"; a listed word cut in two is masked whole."""
+    from greentext.safety import mask_tokens
+
+    innocent = _tokens(">", "nob", "ody", " did", " the", " ass", "ignment", " or", " the", " cock", "tail")
+    assert mask_tokens(innocent, words) == innocent
+    split = mask_tokens(_tokens(">", " sh", "it", " happens"), words)
+    assert [t.raw for t in split] == [">", " ██", "██", " happens"]
+    assert [t.id for t in split] == [0, 1, 2, 3]
+
+
+def test_a_candidate_is_read_with_the_end_of_the_context(words):
+    from greentext.safety import mask_after
+
+    assert mask_after("be me\n>nob", "ody", words) == "ody"  # the word is "nobody"
+    assert mask_after("be me, sh", "it", words) == "██"  # the word is listed
+    assert mask_after("be me,", " shit", words) == " ████"
+    cands = [Candidate(1, 7, "ody", "ody", 3.5, 0.6, 0.7, 0.8, 0.7, True, None),
+             Candidate(2, 8, "it", "it", 2.0, 0.3, 0.2, 0.2, 0.9, True, None)]
+    step = mask_step(Step(0, "be me\n>nob", 4, cands, None, 0.0, 0.0, 1.2, 0.9, 2), words)
+    assert [c.raw for c in step.candidates] == ["ody", "it"] and "masked" not in step.extra

@@ -61,9 +61,10 @@ class LensTab:
         display = self.app.display
         if not display.safe_mode:
             return lens, 0
-        layers = [dataclasses.replace(row, top=display.tokens(row.top)) for row in lens.layers]
-        shown = dataclasses.replace(lens, tokens=display.tokens(lens.tokens), tracked=display.tokens([lens.tracked])[0],
-                                    layers=layers)
+        before = "".join(t.raw for t in lens.tokens[:lens.position + 1])  # each row predicts the token after this
+        layers = [dataclasses.replace(row, top=display.candidates(row.top, before)) for row in lens.layers]
+        shown = dataclasses.replace(lens, tokens=display.tokens(lens.tokens),
+                                    tracked=display.candidates([lens.tracked], before)[0], layers=layers)
         before = lens.tokens + [lens.tracked] + [t for row in lens.layers for t in row.top]
         after = shown.tokens + [shown.tracked] + [t for row in shown.layers for t in row.top]
         return shown, sum(a.raw != b.raw for a, b in zip(before, after))
