@@ -161,6 +161,8 @@ def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
         hint = " Run `python -m greentext.train --preset bundled` to rebuild it." if Path(path) == BUNDLED_MODEL else ""
         raise ModelLoadError(f"Model '{name}' not found: no such directory.{hint} "
                              f"Use --model with a checkpoint directory or a hub id.")
+    if not local:
+        path = hub_snapshot(name) or path  # a model in the local hub cache loads from there, offline
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
@@ -184,6 +186,39 @@ def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
         **_card(Path(path)) if local else {},
     )
     return LoadedModel(model, tokenizer, info, name)
+
+
+def hub_snapshot(name: str) -> str | None:
+    """The folder of hub model `name` in the local Hugging Face cache (None when it is not there). When it
+    is not, the hub must be reachable: checked in a few seconds, so an offline machine gets one clear line
+    instead of a minute of retries."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    found = try_to_load_from_cache(name, "config.json", cache_dir=constants.HF_HUB_CACHE)
+    if isinstance(found, str) and Path(found).is_file():
+        return str(Path(found).parent)
+    if constants.HF_HUB_OFFLINE:
+        raise ModelLoadError(f"Model '{name}' is not in the local hub cache ({constants.HF_HUB_CACHE}) and "
+                             f"HF_HUB_OFFLINE is set. Run without --model to use the bundled model.")
+    if not hub_reachable(constants.ENDPOINT):
+        raise ModelLoadError(f"Model '{name}' is not in the local hub cache ({constants.HF_HUB_CACHE}) and the "
+                             f"Hugging Face hub ({constants.ENDPOINT}) cannot be reached. Run without --model to use "
+                             f"the bundled model, or pass a local checkpoint directory.")
+    return None
+
+
+def hub_reachable(endpoint: str, timeout: float = 3.0) -> bool:
+    """True when a TCP connection to the hub's host opens within `timeout` seconds."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _card(folder: Path) -> dict:

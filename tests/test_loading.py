@@ -78,3 +78,37 @@ def test_eager_twin_shares_weights_and_matches(tiny_path):
         assert torch.allclose(twin(ids).logits, model(ids).logits, atol=1e-5)
         attentions = twin(ids, output_attentions=True).attentions
     assert len(attentions) == 2 and attentions[0].shape == (1, 2, 5, 5)
+
+
+def test_an_unreachable_hub_fails_in_seconds_with_one_line(monkeypatch, tmp_path):
+    """Issue 20.10: `--model gpt2` offline retried for 52 s and printed 22 lines before its message."""
+    import time
+
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # conftest sets it; a user has not
+    from transformers import AutoModelForCausalLM  # noqa: F401 — imported first: the test times the hub check
+    started = time.perf_counter()
+    with pytest.raises(ModelLoadError) as err:
+        load_model("someone/not-cached-model", device="cpu")
+    assert time.perf_counter() - started < 5
+    message = str(err.value)
+    assert "\n" not in message and "cannot be reached" in message and "bundled model" in message
+
+
+def test_a_model_in_the_local_hub_cache_loads_without_the_network(monkeypatch, tmp_path, tiny_path):
+    import shutil
+
+    import huggingface_hub.constants
+
+    snapshot = tmp_path / "hub" / "models--someone--tiny" / "snapshots" / "abc123"
+    shutil.copytree(tiny_path, snapshot)
+    (tmp_path / "hub" / "models--someone--tiny" / "refs").mkdir()
+    (tmp_path / "hub" / "models--someone--tiny" / "refs" / "main").write_text("abc123")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    loaded = load_model("someone/tiny", device="cpu")
+    assert loaded.info.name == "someone/tiny" and loaded.info.layers == 2
