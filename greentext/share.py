@@ -13,6 +13,7 @@ the form and the API. A bad or missing one is left out (the page keeps its defau
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import socket
 from collections.abc import Callable, Mapping
@@ -25,7 +26,7 @@ from .i18n import text
 from .settings import (MAX_NEW_TOKENS_MAX, PROMPT_MAX_CHARS, SEED_MAX, TEMPERATURE_MAX, TEMPERATURE_MIN_SAMPLING,
                        TOP_K_MAX, _CONTROL, InvalidSetting, SamplingSettings, check_prompt)
 
-TABS = ("generate", "probabilities", "attention")
+TABS = ("generate", "probabilities", "compare", "attention")
 SETTINGS = ("temperature", "top_k", "top_p", "max_new_tokens", "seed")
 PARAMS = ("prompt", *SETTINGS, "tab")
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}  # a server bound to these is reachable from the network
@@ -115,6 +116,16 @@ def plain(value: float) -> str:
     """A number as a link shows it: 1 not 1.0, 0.85 not 0.8500000000000001 (repr: exact round trip)."""
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
+
+
+def with_seed_of(last: dict | None, prompt: str, settings: SamplingSettings) -> SamplingSettings:
+    """`settings`, with the seed a random-seed run drew when the form has none: `last` is the tab's last run
+    as plain data (prompt, temperature, top_k, top_p, max_new_tokens, seed); when it ran this prompt with
+    these settings, its seed goes into the link, so the audience gets the story on the screen."""
+    if settings.seed is not None or not last or last.get("seed") is None or last.get("prompt") != prompt:
+        return settings
+    same = all(last.get(name) == getattr(settings, name) for name in ("temperature", "top_k", "top_p", "max_new_tokens"))
+    return dataclasses.replace(settings, seed=int(last["seed"])) if same else settings
 
 
 def query(prompt: str | None, settings: SamplingSettings | None, tab: str) -> dict[str, str]:

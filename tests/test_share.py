@@ -73,7 +73,7 @@ def test_missing_and_unknown_parameters_keep_the_defaults():
     ("max_new_tokens", "1000", "a whole number from 1 to 256", "um número inteiro de 1 a 256"),
     ("seed", "abc", "empty (random) or a whole number from 0 to 4294967295",
      "vazia (aleatória) ou um número inteiro de 0 a 4294967295"),
-    ("tab", "slides", "generate, probabilities or attention", "generate, probabilities ou attention"),
+    ("tab", "slides", "generate, probabilities, compare or attention", "generate, probabilities, compare ou attention"),
 ])
 def test_a_bad_value_is_named_with_its_range_in_the_pages_language(name, value, english, portuguese):
     query = {name: value, "prompt": "kept", "max_new_tokens": "12"} if name != "max_new_tokens" else \

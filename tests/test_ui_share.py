@@ -12,6 +12,13 @@ from greentext.ui.share import SharePanel
 
 GENERATE = ("the lecture\n>be me", 0.7, 40, 0.9, 60, "7")
 PROBABILITIES = ("the projector\n>be me", 0.0, 0, 1.0, 5, "")
+COMPARE = ("the comparison\n>be me", 0.9, 50, 0.95, 40, "")
+
+
+def forms(text="", generate=GENERATE, probabilities=PROBABILITIES, compare=COMPARE, runs=(None, None, None)):
+    """The Share button's inputs after the page's address and tab: the Attention text, the three forms,
+    then each form's last run."""
+    return (text, *generate, *probabilities, *compare, *runs)
 
 
 def request(query=None, language="en-US"):
@@ -26,10 +33,10 @@ def panel(engine):
 def test_a_link_fills_both_forms_and_selects_its_tab(panel):
     out = panel.restore(request({"prompt": "a\nb", "temperature": "0.5", "seed": "3", "tab": "probabilities"}))
     skip = gr.skip()
-    generate, probabilities, text, tabs = out[:6], out[6:12], out[12], out[13]
-    assert generate == probabilities == ("a\nb", 0.5, skip, skip, skip, "3") and text == "a\nb"
+    generate, probabilities, compare, text, tabs = out[:6], out[6:12], out[12:18], out[18], out[19]
+    assert generate == probabilities == compare == ("a\nb", 0.5, skip, skip, skip, "3") and text == "a\nb"
     assert isinstance(tabs, gr.Tabs) and tabs.selected == "probabilities"
-    assert panel.restore(request()) == (skip,) * 14  # no link: nothing changes
+    assert panel.restore(request()) == (skip,) * 20  # no link: nothing changes
 
 
 def test_a_bad_value_is_a_message_in_the_pages_language_and_the_rest_applies(panel):
@@ -50,33 +57,57 @@ def test_a_top_p_the_slider_cannot_show_is_refused(panel):
 
 def test_share_builds_the_link_of_the_tab_on_screen(panel):
     page = "http://127.0.0.1:7860/?__theme=light"
-    box, link, qr, notes = panel.open(page, "probabilities", *GENERATE, *PROBABILITIES, "attention text")
+    box, link, qr, notes = panel.open(page, "probabilities", *forms("attention text"))
     assert box.visible is True
     assert share.query_of(link) == {"__theme": "light", "prompt": PROBABILITIES[0], "temperature": "0",
                                     "top_k": "0", "top_p": "1", "max_new_tokens": "5", "tab": "probabilities"}
     assert qr.startswith('<img class="share-qr-img" src="data:image/svg+xml') and 'alt="QR code' in qr
     assert "Probabilities tab" in notes and "listens on this computer only" in notes
-    _, link, _, notes = panel.open(page, "generate", *GENERATE, *PROBABILITIES, "x", request=request(language="pt-BR"))
+    _, link, _, notes = panel.open(page, "generate", *forms("x"), request=request(language="pt-BR"))
     assert share.query_of(link)["seed"] == "7" and share.query_of(link)["prompt"] == GENERATE[0]
     assert "aba Gerar" in notes and "só atende neste computador" in notes
-    _, link, _, _ = panel.open(page, "attention", *GENERATE, *PROBABILITIES, "attention text")
+    _, link, _, _ = panel.open(page, "attention", *forms("attention text"))
     assert share.query_of(link) == {"__theme": "light", "prompt": "attention text", "tab": "attention"}
+
+
+def test_a_random_seed_runs_link_carries_the_seed_it_drew(panel, engine):
+    """Issue 20.7: after a run with an empty seed the link had no seed, so the audience got another story."""
+    from greentext.ui.generate import GenerateTab
+
+    random_seed = (*GENERATE[:5], "")
+    *_, replay = list(GenerateTab(App(engine)).stream(*random_seed))[-1]
+    assert replay["seed"] is not None
+    _, link, _, _ = panel.open("http://127.0.0.1:7860/", "generate", *forms(generate=random_seed, runs=(replay, None, None)))
+    assert share.query_of(link)["seed"] == str(replay["seed"])
+    changed = (*GENERATE[:4], 61, "")  # the form no longer matches the run on the screen: no seed is invented
+    _, link, _, _ = panel.open("http://127.0.0.1:7860/", "generate", *forms(generate=changed, runs=(replay, None, None)))
+    assert "seed" not in share.query_of(link)
+
+
+def test_share_from_compare_opens_compare_with_its_form_and_seed(panel, engine):
+    """Issue 20.7: Share on the Compare tab opened the Generate tab."""
+    last = {"prompt": COMPARE[0], "temperature": 0.9, "top_k": 50, "top_p": 0.95, "max_new_tokens": 40, "seed": 1234}
+    _, link, _, notes = panel.open("http://127.0.0.1:7860/", "compare", *forms(runs=(None, None, last)))
+    query = share.query_of(link)
+    assert query["tab"] == "compare" and query["prompt"] == COMPARE[0] and query["seed"] == "1234"
+    assert "Compare tab" in notes
+    assert share.parse(query).tab == "compare"
 
 
 def test_share_on_all_interfaces_gives_the_lan_address(engine, monkeypatch):
     monkeypatch.setattr(share, "lan_address", lambda: "192.168.0.42")
     panel = SharePanel(App(engine), SimpleNamespace(server_name="0.0.0.0", share_url=None))
-    _, link, _, notes = panel.open("http://localhost:7860/", "generate", *GENERATE, *PROBABILITIES, "")
+    _, link, _, notes = panel.open("http://localhost:7860/", "generate", *forms())
     assert link.startswith("http://192.168.0.42:7860/?prompt=") and "same network (Wi-Fi)" in notes
 
 
 def test_a_bad_field_is_the_usual_message(panel):
     with pytest.raises(gr.Error, match=r"seed must be empty \(random\) or a whole number"):
-        panel.open("http://127.0.0.1:7860/", "generate", *GENERATE[:5], "abc", *PROBABILITIES, "")
+        panel.open("http://127.0.0.1:7860/", "generate", *forms(generate=(*GENERATE[:5], "abc")))
 
 
 def test_a_link_too_long_for_a_qr_code_says_so(panel):
-    _, link, qr, notes = panel.open("http://127.0.0.1:7860/", "attention", *GENERATE, *PROBABILITIES, "a" * 3000)
+    _, link, qr, notes = panel.open("http://127.0.0.1:7860/", "attention", *forms("a" * 3000))
     assert qr == "" and "more than a QR code holds" in notes and share.query_of(link)["prompt"] == "a" * 3000
 
 

@@ -85,7 +85,8 @@ class CompareTab:
 
     def generate_view(self, a, b, prompt, temperature, top_k, top_p, max_new_tokens, seed,
                       request: gr.Request = None) -> tuple:
-        """Both stories: (header A, story A, header B, story B, status, the two stories as shown)."""
+        """Both stories: (header A, story A, header B, story B, status, the two stories as shown, the run as
+        plain data: prompt, settings and the seed used, for the Share link)."""
         self.app.check_rate(request)
         page = lang(request)
         settings = self.app.settings(temperature, top_k, top_p, max_new_tokens, seed, page)
@@ -104,7 +105,9 @@ class CompareTab:
         info = self.app.engine.info
         status = i18n.text("compare_status", page, seed=runs[0].seed, n_a=len(runs[0].ids), n_b=len(runs[1].ids),
                            device=info.device, dtype=info.dtype)
-        return (*out, status, stories)
+        last = {"prompt": prompt, "temperature": settings.temperature, "top_k": settings.top_k,
+                "top_p": settings.top_p, "max_new_tokens": settings.max_new_tokens, "seed": runs[0].seed}
+        return (*out, status, stories, last)
 
     def score(self, a, b, text, request: gr.Request = None) -> tuple:
         """(note, tokens HTML, chart) of the typed text."""
@@ -145,10 +148,10 @@ class CompareTab:
                 charts.compare_figure(tokens, probs.p_a, probs.p_b, names, page))
 
 
-def tab(handlers: CompareTab, demo: gr.Blocks) -> None:
+def tab(handlers: CompareTab, demo: gr.Blocks) -> tuple[list, gr.State]:
     """The tab's components and events: the two models, the form, both stories side by side (a phone
     stacks them), then a text's tokens under both models. The headers speak the page's language from the
-    page's load on."""
+    page's load on. Returns the form (prompt and settings, for a link) and the last run's state."""
     cp = handlers.checkpoints
     names = list(cp.choices)
     gr.Markdown(I18N("compare_intro"), elem_id="c-intro")
@@ -170,6 +173,7 @@ def tab(handlers: CompareTab, demo: gr.Blocks) -> None:
             head_b = gr.Markdown(handlers.header("B", cp.default[1]), elem_id="c-head-b")
             story_b = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), elem_id="c-story-b")
     stories = gr.State(None)  # the two stories as shown, for the score buttons
+    last = gr.State(None)  # the last run: prompt, settings, the seed used (a random seed's link carries it)
     text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("compare_text"), elem_id="c-text")
     with gr.Row():
         use_a = gr.Button(I18N("compare_use_a"), elem_id="c-use-a")
@@ -186,8 +190,9 @@ def tab(handlers: CompareTab, demo: gr.Blocks) -> None:
     for dropdown in (a, b):
         dropdown.change(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
     go.click(handlers.generate_view, [a, b, prompt, temperature, top_k, top_p, max_new, seed],
-             [head_a, story_a, head_b, story_b, status, stories], **common).success(
+             [head_a, story_a, head_b, story_b, status, stories, last], **common).success(
         handlers.after_generate, [a, b, stories], [text, *view], **common)
     use_a.click(handlers.score_a, [a, b, stories], [text, *view], **common)
     use_b.click(handlers.score_b, [a, b, stories], [text, *view], **common)
     score.click(handlers.score, [a, b, text], view, **common)
+    return [prompt, temperature, top_k, top_p, max_new, seed], last

@@ -55,11 +55,13 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limit
             with gr.Tab(I18N("attention_tab"), id="attention"):
                 text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
             with gr.Tab(I18N("compare_tab"), id="compare"):
-                compare_tab.tab(cmp, demo)
+                compare_form, compare_last = compare_tab.tab(cmp, demo)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
         generated.then(att.from_generate, [story, generate_form[0]], [text, text_prompt], api_visibility="private")
         # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
-        show_step(share.events(sharer, demo, share_button, shared, tabs, generate_form, walk["fields"], text))
+        forms = {"generate": (generate_form, replay), "probabilities": (walk["fields"], walk["state"]),
+                 "compare": (compare_form, compare_last)}
+        show_step(share.events(sharer, demo, share_button, shared, tabs, forms, text))
         # "Explain this generation": the Probabilities tab on the same prompt, settings and seed, from step 0.
         explain.click(gen.explain, replay, [tabs] + [walk[k] for k in ("prompt", "temperature", "top_k", "top_p",
                       "max_new_tokens", "seed", "steps", "state")], api_visibility="private").then(

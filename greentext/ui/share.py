@@ -23,6 +23,7 @@ PAGE_AND_TAB_JS = """(url, tab, ...form) => {
   const selected = document.querySelector('button[role="tab"][aria-selected="true"][data-tab-id]');
   return [window.location.href, selected ? selected.dataset.tabId : 'generate', ...form];
 }"""
+FORM_TABS = ("generate", "probabilities", "compare")  # the tabs with a prompt + settings form a link fills
 MESSAGE_SECONDS = 20  # a refused link parameter's message stays this long (a phone user reads it once)
 
 
@@ -68,22 +69,23 @@ class SharePanel:
         form = tuple(gr.skip() if v is None else v for v in (shared.prompt, shared.temperature, shared.top_k, top_p,
                                                               shared.max_new_tokens, seed))
         tabs = gr.Tabs(selected=shared.tab) if shared.tab else gr.skip()
-        return (*form, *form, form[0], tabs)
+        return (*form * len(FORM_TABS), form[0], tabs)
 
     # --- the Share button --------------------------------------------------------------------------------
-    def open(self, page_url, tab, g_prompt, g_temperature, g_top_k, g_top_p, g_max_new_tokens, g_seed,
-             p_prompt, p_temperature, p_top_k, p_top_p, p_max_new_tokens, p_seed, a_text,
-             request: gr.Request = None) -> tuple:
+    def open(self, page_url, tab, a_text, *forms_and_runs, request: gr.Request = None) -> tuple:
         """(panel shown, the audience link, the QR code's HTML, notes) for the tab on screen: its prompt and
-        settings (the Attention tab: its text only). A bad field is the usual message, as its button gives."""
+        settings (the Attention tab: its text only). `forms_and_runs`: per tab of FORM_TABS its six form
+        fields, then per tab its last run as plain data (the seed a random-seed run drew goes into the link,
+        so the audience gets the story on the screen). A bad field is the usual message, as its button gives."""
         page = lang(request)
         tab = tab if tab in share.TABS else "generate"
         if tab == "attention":
             prompt, settings = a_text, None
         else:
-            form = (g_prompt, g_temperature, g_top_k, g_top_p, g_max_new_tokens, g_seed) if tab == "generate" else \
-                (p_prompt, p_temperature, p_top_k, p_top_p, p_max_new_tokens, p_seed)
-            prompt, settings = form[0], self.app.settings(*form[1:])
+            i = FORM_TABS.index(tab)
+            form, last = forms_and_runs[6 * i:6 * i + 6], forms_and_runs[6 * len(FORM_TABS) + i]
+            prompt, settings = form[0], self.app.settings(*form[1:], page)
+            settings = share.with_seed_of(last, prompt, settings)
         with self.app.errors():
             prompt = check_prompt(prompt)
         if urlsplit(page_url or "").scheme not in ("http", "https"):  # not from the page's script: the request's
@@ -127,13 +129,15 @@ def panel() -> Panel:
 
 
 def events(handlers: SharePanel, demo: gr.Blocks, share_button: gr.Button, shown: Panel, tabs: gr.Tabs,
-           generate_form: list, probabilities_form: list, attention_text: gr.Textbox):
-    """Wire the button, the close button and the page's load; returns the load event (what must see the
-    forms as the link filled them goes after it)."""
-    handlers.sliders["top_p"] = generate_form[3]
-    inputs = [shown.page_url, shown.tab, *generate_form, *probabilities_form, attention_text]
+           forms: dict[str, tuple[list, gr.State]], attention_text: gr.Textbox):
+    """Wire the button, the close button and the page's load; `forms`: per tab of FORM_TABS its six form
+    fields and its last run's state. Returns the load event (what must see the forms as the link filled
+    them goes after it)."""
+    handlers.sliders["top_p"] = forms["generate"][0][3]
+    fields = [f for tab in FORM_TABS for f in forms[tab][0]]
+    inputs = [shown.page_url, shown.tab, attention_text, *fields, *(forms[tab][1] for tab in FORM_TABS)]
     quick = dict(api_visibility="private", concurrency_limit=None)  # no model: milliseconds, never queued behind it
     share_button.click(handlers.open, inputs, [shown.box, shown.link, shown.qr, shown.notes], js=PAGE_AND_TAB_JS,
                        **quick)
     shown.close.click(lambda: gr.Column(visible=False), None, shown.box, **quick)
-    return demo.load(handlers.restore, None, [*generate_form, *probabilities_form, attention_text, tabs], **quick)
+    return demo.load(handlers.restore, None, [*fields, attention_text, tabs], **quick)
