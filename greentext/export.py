@@ -18,6 +18,7 @@ import csv
 import io
 
 from .i18n import text
+from . import numbers
 from .spreadsheet import text_cell
 from .steps import Step
 from .tokens import Token
@@ -59,14 +60,13 @@ def step_json(step: Step) -> dict:
 
 
 def decimal(x: float, locale: str = "pt-BR", digits: int = 2) -> str:
-    """1.234 → "1,23" (pt-BR) or "1.23" (en)."""
-    shown = f"{x:.{digits}f}"
-    return shown.replace(".", ",") if locale.lower().startswith("pt") else shown
+    """1.234 → "1,23" (pt-BR) or "1.23" (en): numbers.decimal, pt-BR by default (the slide CSV's)."""
+    return numbers.decimal(x, locale, digits)
 
 
 def percent(p: float, locale: str = "pt-BR", digits: int = 1) -> str:
     """0.853 → "85,3%" (pt-BR) or "85.3%" (en)."""
-    return decimal(p * 100, locale, digits) + "%"
+    return numbers.percent(p, locale, digits)
 
 
 def steps_csv(steps: list[Step], locale: str = "en") -> str:

@@ -11,6 +11,7 @@ CSV headers and notes call `text()` with the page's language.
 
 from __future__ import annotations
 
+from .numbers import localized
 from .presets import PRESETS
 
 LANGS = ("en", "pt")  # pt = Brazilian Portuguese (browsers asking for pt or pt-BR)
@@ -78,6 +79,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "safe_off": ("⚠️ **Lecture-safe mode: off** · the model's words are shown unfiltered",
                  "⚠️ **Modo seguro para aula: desligado** · as palavras do modelo aparecem sem filtro"),
     # ---- the model panel (in the page's language, written when the page loads) ----
+    "bundled_name": ("greentext-tiny (bundled)", "greentext-tiny (incluído no app)"),
     "model_line": ("**{name}** · {parameters:,} parameters · {layers} layers · {heads} heads · context {context} · "
                    "vocabulary {vocab_size:,} · {device} · {dtype}",
                    "**{name}** · {parameters:,} parâmetros · {layers} camadas · {heads} cabeças · contexto {context} · "
@@ -389,7 +391,7 @@ def lang_of(accept_language: str | None) -> str:
 def text(key: str, lang: str = "en", **values) -> str:
     """The words for `key` in `lang` (English for an unknown language), with `values` filled in."""
     words = TABLES.get(lang, TABLES["en"])[key]
-    return words.format(**values) if values else words
+    return words.format(**localized(values, lang)) if values else words
 
 
 def both(key: str, **values) -> str:

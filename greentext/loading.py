@@ -72,6 +72,9 @@ class LoadedModel:
         return next(self.model.parameters()).device
 
 
+BUNDLED_NAME = "greentext-tiny (bundled)"  # the bundled model's name in the API (the page says it in its language)
+
+
 def default_model() -> str:
     """The model to load when none is named: $GREENTEXT_MODEL, else the bundled model in assets/model."""
     return os.environ.get(MODEL_ENV) or str(BUNDLED_MODEL)
@@ -174,7 +177,7 @@ def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
         tokenizer.pad_token = tokenizer.eos_token
     cfg = model.config
     info = ModelInfo(
-        name=name if not local or Path(path) != BUNDLED_MODEL else "greentext-tiny (bundled)",
+        name=name if not local or Path(path) != BUNDLED_MODEL else BUNDLED_NAME,
         parameters=model.num_parameters(),
         layers=_config_value(cfg, "num_hidden_layers", "n_layer"),
         heads=_config_value(cfg, "num_attention_heads", "n_head"),

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import segno
 
 from .i18n import text
+from .numbers import whole
 from .settings import (MAX_NEW_TOKENS_MAX, PROMPT_MAX_CHARS, SEED_MAX, TEMPERATURE_MAX, TEMPERATURE_MIN_SAMPLING,
                        TOP_K_MAX, _CONTROL, InvalidSetting, SamplingSettings, check_prompt)
 
@@ -109,7 +110,7 @@ def parse(query: Mapping[str, str], lang: str = "en") -> Shared:
 
 def number(n: int, lang: str) -> str:
     """20,000 (en) or 20.000 (pt)."""
-    return f"{n:,}".replace(",", ".") if lang == "pt" else f"{n:,}"
+    return whole(n, lang)
 
 
 def plain(value: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 
+from . import numbers
 from .export import decimal, percent
 from .i18n import text
 from .steps import Step, TokenRank
@@ -126,7 +127,7 @@ def step_html(step: Step, lang: str = "en") -> str:
 <tbody>{''.join(rows)}</tbody>
 <tfoot><tr class="rest"><td colspan="2" class="rest-label">{L('others')}</td>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
 <div class="step-legend">{legend}</div>
-<div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {step.kept_count:,}</div>{masked_html}</div>"""
+<div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {whole(step.kept_count, lang)}</div>{masked_html}</div>"""
 
 
 def rank_bin(rank: int) -> int:
@@ -136,7 +137,7 @@ def rank_bin(rank: int) -> int:
 
 def whole(n: int, lang: str = "en") -> str:
     """1234 → "1,234" (en) or "1.234" (pt-BR)."""
-    return f"{n:,}".replace(",", "." if lang.startswith("pt") else ",")
+    return numbers.whole(n, lang)
 
 
 def small_percent(p: float, lang: str = "en") -> str:

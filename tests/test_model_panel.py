@@ -79,3 +79,20 @@ def test_the_model_line_follows_the_pages_language(engine):
     pt = line(request=SimpleNamespace(headers={"accept-language": "pt-BR,pt;q=0.9"}))
     assert "parâmetros" in pt and "camadas" in pt and "parameters" not in pt
     assert "parameters" in line(request=SimpleNamespace(headers={"accept-language": "en-US"}))
+
+
+def test_the_compare_line_and_the_bundled_name_follow_the_pages_language(engine):
+    """Issue 20.4: "Compare tab: A = … loads on first use…" and "(bundled)" stayed English in pt-BR."""
+    from types import SimpleNamespace
+
+    from greentext.loading import BUNDLED_NAME
+    from greentext.ui import build_app
+
+    demo = build_app(engine)
+    line = next(d for d in demo.fns.values() if d.name == "compare_line").fn
+    pt = line(request=SimpleNamespace(headers={"accept-language": "pt-BR,pt;q=0.9"}))
+    assert "Aba Comparar" in pt and "primeiro uso" in pt and "first use" not in pt
+    assert "Compare tab" in line(request=SimpleNamespace(headers={"accept-language": "en-US"}))
+    from greentext import i18n
+
+    assert i18n.text("bundled_name", "pt") == "greentext-tiny (incluído no app)" and BUNDLED_NAME == i18n.text("bundled_name")

@@ -14,7 +14,7 @@ import gradio as gr
 from .. import i18n, views
 from ..compare import Checkpoints, facts
 from ..engine import Engine
-from ..loading import BUNDLED_MODEL
+from ..loading import BUNDLED_MODEL, BUNDLED_NAME
 from . import attention, generate, probabilities, share
 from . import compare as compare_tab
 from .app import (BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, cache_cleaning_from_env,
@@ -83,18 +83,24 @@ def model_panel(engine: Engine, demo: gr.Blocks, checkpoints: Checkpoints | None
     """What the model is: its facts (in the page's language, written as each page loads), what it was
     made from, its model card, and the Compare tab's two models."""
     info = engine.info
-    values = {**info.as_dict(), "name": views.esc(info.name)}
 
     def model_line(request: gr.Request = None) -> str:
-        return i18n.text("model_line", lang(request), **values)
+        page = lang(request)
+        name = i18n.text("bundled_name", page) if info.name == BUNDLED_NAME else views.esc(info.name)
+        return i18n.text("model_line", page, **{**info.as_dict(), "name": name})
+
+    def compare_line(request: gr.Request = None) -> str:
+        page = lang(request)
+        (a, b), source = checkpoints.default, checkpoints.choices.get
+        return i18n.text("compare_panel", page, a=a, b=b, a_facts=facts(source(a, ""), page) or "?",
+                         b_facts=facts(source(b, ""), page) or "?", keep=checkpoints.keep)
 
     with gr.Accordion(I18N("model"), open=False):
         line = gr.Markdown(model_line(), elem_id="model-panel")
         demo.load(model_line, None, line, api_visibility="private", show_progress="hidden")
-        if checkpoints is not None:
-            (a, b), source = checkpoints.default, checkpoints.choices.get
-            gr.Markdown(i18n.text("compare_panel", a=a, b=b, a_facts=facts(source(a, "")) or "?",
-                                  b_facts=facts(source(b, "")) or "?", keep=checkpoints.keep), elem_id="compare-panel")
+        if checkpoints is not None:  # both written in the page's language as it loads
+            compare = gr.Markdown(compare_line(), elem_id="compare-panel")
+            demo.load(compare_line, None, compare, api_visibility="private", show_progress="hidden")
         bundled = Path(info.card).parent == BUNDLED_MODEL if info.card else False
         if bundled or info.about:
             gr.Markdown(I18N("about_bundled") if bundled else views.esc(info.about), elem_id="model-about")
