@@ -170,3 +170,28 @@ def test_the_download_button_offers_the_file_by_name(tab):
     assert tab.offer_steps(state).label == "⬇ steps.csv · 3 steps"
     state, *_ = tab.reset(state, *FORM)
     assert tab.offer_steps(state).interactive is False
+
+
+def test_a_new_prompt_shows_its_first_step_and_next_never_takes_a_step_unseen(tab):
+    """Issue 20.1: editing the prompt left the old prompt's step on screen; the first → then sampled step 1
+    unseen and showed "step 2"."""
+    state, *_ = tab.show(None, *FORM)
+    state, *_ = tab.sample(state, *FORM)
+    assert len(state["history"]) == 1
+    edited = ("the exam\n>be me", *FORM[1:])
+    state, table, *_ = tab.sample(state, *edited)  # → with the new prompt typed: its step 1, nothing taken
+    assert state["prompt"] == edited[0] and state["history"] == [] and "step 1<" in table
+    state, table, *_ = tab.sample(state, *edited)  # the next → takes the step that was on screen
+    assert len(state["history"]) == 1 and "step 2<" in table
+    reseeded = (*edited[:5], 12, edited[6])
+    state, *_ = tab.greedy(state, *reseeded)  # another seed is another walk: shown first, too
+    assert state["seed"] == 12 and state["history"] == []
+
+
+def test_typing_a_prompt_seed_or_length_redraws_the_upcoming_step(engine):
+    from greentext.ui import build_app
+
+    demo = build_app(engine)
+    by_id = {getattr(c, "elem_id", None): c._id for c in demo.blocks.values()}
+    show_inputs = {t[0] for d in demo.fns.values() if d.name == "show" for t in d.targets if t[1] == "input"}
+    assert {by_id["p-prompt"], by_id["p-seed"], by_id["p-max-new"]} <= show_inputs

@@ -110,10 +110,14 @@ class ProbabilitiesTab:
                         state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
 
     def act(self, move, state: dict | None, form: tuple, request: gr.Request | None) -> tuple:
-        """Apply `move` (None: none) to the user's walk; a move that cannot be made is a warning."""
+        """Apply `move` (None: none) to the user's walk; a move that cannot be made is a warning. When the
+        form no longer describes the walk on screen (a new prompt, length or seed), the new walk's first step
+        is shown and nothing is chosen: a step is never taken unseen."""
         page = lang(request)
         with self.app.errors(page):
             walk = self.walk(state, *form)
+            if not self._continues(state, walk):
+                move = None
             try:
                 if move is not None:
                     move(walk)
@@ -121,6 +125,14 @@ class ProbabilitiesTab:
                 gr.Warning(html.escape(err.message(page), quote=False))
             state = self.walks.put(walk)
             return (state, *self.view(walk, page))
+
+    @staticmethod
+    def _continues(state: dict | None, walk: Walk) -> bool:
+        """Whether `walk` goes on from the walk in `state` (the same prompt, length and seed); no state: yes."""
+        if state is None:
+            return True
+        now = walk.state()
+        return all(now[k] == state[k] for k in ("prompt", "max_new_tokens", "seed"))
 
     def walk(self, state: dict | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
         """The walk `state` describes if the form's prompt, length and seed still match it (an empty seed
@@ -267,6 +279,10 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         button.click(offer, state, file, api_visibility="private", queue=False).then(
             None, file, None, js=DOWNLOAD_JS, queue=False)
     prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
+    # A new prompt, length or seed typed: the new walk's first step is drawn (the last value, once the one
+    # running is done), so the step on screen is always the one → takes.
+    for field in (prompt, seed, max_new):
+        field.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
     present.change(None, present, present, js=PRESENT_JS)
 
     def show_after(event) -> None:
