@@ -6,6 +6,7 @@
     python -m greentext.briefs check FILE …      # rules, required words, variety, near-duplicates
     python -m greentext.briefs report            # the variety of every batch written so far
     python -m greentext.briefs freeze            # every greentext batch that passes: into training + validation
+    python -m greentext.briefs summary           # stories and prose written, by language, in GPT-2 tokens
 
 The recipe is TinyStories' (Eldan & Li, 2023): many short, simple stories whose content is forced to
 vary by drawing, for every story, its ingredients from lists, so no two batches read alike. A brief is
@@ -422,6 +423,38 @@ def report() -> list[dict]:
     return rows
 
 
+def summary() -> dict:
+    """What the briefs produced: stories and prose by language, GPT-2 tokens, and the batches' variety."""
+    from statistics import median
+
+    from .evaluate import is_portuguese
+    from .stories import TRAIN, VAL, read
+    from .tokens import gpt2_tokenizer
+
+    tok = gpt2_tokenizer()
+    count = lambda texts: sum(len(ids) + 1 for ids in tok(texts)["input_ids"]) if texts else 0  # noqa: E731 (+ eos)
+    train, val = read(TRAIN), read(VAL)
+    new = [s for s in train + val if re.fullmatch(r"s\d{4}-\d{2}", s["id"])]
+    new_ids = {s["id"] for s in new}
+    stories = [s["text"] for s in new]
+    pt_stories = [t for t in stories if is_portuguese(t)]
+    prose = [r for path in sorted(PROSE_BATCHES.glob("p*.jsonl")) for r in read(path)]
+    pt_prose = [r["text"] for r in prose if r.get("lang") == "pt-BR"]
+    rows = report()
+    story_rows = [r for r in rows if r["file"].startswith("s")]
+    return {
+        "story_batches": len(story_rows), "new_stories": len(new),
+        "new_train": sum(1 for s in train if s["id"] in new_ids), "new_val": sum(1 for s in val if s["id"] in new_ids),
+        "new_stories_pt": len(pt_stories), "new_story_tokens": count(stories), "new_story_tokens_pt": count(pt_stories),
+        "prose_batches": len(rows) - len(story_rows), "prose_pieces": len(prose), "prose_pieces_pt": len(pt_prose),
+        "prose_tokens": count([r["text"] for r in prose]), "prose_tokens_pt": count(pt_prose),
+        "openings_median": median(r["openings"] for r in story_rows) if story_rows else None,
+        "openings_min": min((r["openings"] for r in story_rows), default=None),
+        "words_median": median(r["words"] for r in story_rows) if story_rows else None,
+        "words_min": min((r["words"] for r in story_rows), default=None),
+    }
+
+
 def freeze_batches() -> tuple[list[str], int, int]:
     """Freeze every greentext batch file that passes its check and is not frozen yet (its stories go to
     the training file, a seeded 10% per topic to the frozen validation file; see stories.freeze).
@@ -472,6 +505,9 @@ def main(argv=None) -> int:
     if command == "freeze":
         frozen, train, val = freeze_batches()
         print(f"froze {len(frozen)} batches: {train} training and {val} validation stories added")
+        return 0
+    if command == "summary":
+        print(json.dumps(summary(), indent=1))
         return 0
     if command == "floor":
         print(asdict(measure_floor()))

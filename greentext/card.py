@@ -21,7 +21,7 @@ SAMPLE_SETTINGS = dict(temperature=0.8, top_k=0, top_p=0.95, max_new_tokens=80, 
 
 def base_phase(cfg) -> dict | None:
     """The pretraining phase behind a fine-tune, read from the base checkpoint's own files (if ours)."""
-    if cfg.size or not cfg.base:
+    if cfg.size or not cfg.base or getattr(cfg, "continue_log", False):  # continuing the base: one phase
         return None
     base = Path(cfg.base)
     if not (base / "train_log.jsonl").exists() or not (base / "metrics.json").exists():
@@ -99,10 +99,15 @@ def write_card(out: Path, cfg, final: dict, log: list[dict], checkpoints: dict[i
         wanted[metrics["steps"]] = out
         steps_samples = samples_at(wanted, device)
     base = base_phase(cfg)
+    for key in PATH_KEYS:  # no server paths in a committed file: paths relative to the repository
+        if isinstance(metrics.get(key), str):
+            metrics[key] = _shown_path(metrics[key])
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "train_log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
     hp = dataclasses.asdict(cfg)
-    hp["data"], hp["val_data"] = _shown_path(cfg.data), cfg.val_data and _shown_path(cfg.val_data)
+    for key in PATH_KEYS:
+        if isinstance(hp.get(key), str):
+            hp[key] = _shown_path(hp[key])
     (out / "hyperparameters.json").write_text(json.dumps(hp, indent=2) + "\n")
     plot_loss(log, out / "loss.png", base["log"] if base else None)
     size_mb = sum(p.stat().st_size for p in out.glob("*.safetensors")) / 1e6
@@ -233,10 +238,16 @@ This checkpoint is {what}
 """
 
 
+PATH_KEYS = ("base", "data", "val_data", "probe_data", "out", "checkpoint_dir", "resumed_from")
+
+
 def _shown_path(path: str) -> str:
-    """A local path relative to the repository when it is inside it (cards travel with the repo)."""
+    """A local path relative to the repository when it is inside it (cards travel with the repo); each part of
+    a list of sources ("a.txt,prose*8") likewise; another absolute path by its last two parts."""
+    if "," in path:
+        return ",".join(_shown_path(part) for part in path.split(","))
     root = Path(__file__).resolve().parent.parent
     try:
         return str(Path(path).resolve().relative_to(root))
     except (ValueError, OSError):
-        return path
+        return str(Path(*Path(path).parts[-2:])) if Path(path).is_absolute() else path

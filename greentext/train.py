@@ -82,32 +82,42 @@ class TrainConfig:
     save_dtype: str = "float32"  # dtype of the final weights (float16 halves the size)
     format_samples: int = 100  # samples for the format rate in the model card (0 = skip)
     resume: bool = False
+    continue_log: bool = False  # go on with `base`'s own training log (one schedule in two runs: the card shows one phase)
 
 
-# The bundled models' shape, picked by held-out loss in an equal-step sweep (assets/model-base/README.md).
-BUNDLED_SIZE = "tiny-6"
+# The bundled models' shape: 6 × 320 trains as fast as 6 × 256 under bf16 autocast on 2 cores (bench.training)
+# and both checkpoints stay under 120 MB in float16; see BENCHMARKS.md "Training speed" and "Model data".
+BUNDLED_SIZE = "6x320"
 GREENTEXTS = str(ROOT / "assets/corpus/greentexts.jsonl")  # the training stories
 GREENTEXTS_VAL = str(ROOT / "assets/corpus/greentexts-val.jsonl")  # frozen before any training, never trained on
+GENERAL = str(ROOT / "runs/corpus/general-en.txt")  # `python -m greentext.corpus` builds it (Debian packages)
+PROSE = str(ROOT / "assets/corpus/prose")  # plain stories and dialogues written for the project (greentext.briefs)
 
-# The bundled models, in two phases as the project's report does it: a base pretrained on general
-# English, then that base fine-tuned on greentexts with checkpoints at 300 and 600 steps.
+# The bundled models, in two phases as the project's report does it: a base pretrained on general text, then
+# that base fine-tuned on greentexts with checkpoints at 300 and 600 steps. The base is pretrained in two
+# parts of one warmup-stable-decay schedule: 800 steps on the Debian text at a constant learning rate, then
+# 200 steps on the Debian text and the project's prose (8 copies: about a third of what it reads) while the
+# rate decays; the second part continues the first's log (`continue_log`), so the card shows one curve.
+_PRETRAIN = dict(size=BUNDLED_SIZE, batch_size=8, grad_accum=1, block_size=256, lr=1e-3, weight_decay=0.1,
+                 dropout=0.0, val_fraction=0.01, probe_data=GREENTEXTS_VAL, eval_every=100, eval_blocks=64,
+                 save_every=100, precision="bf16", save_dtype="float16", format_samples=0, schedule="wsd")
+_FINE_TUNE = dict(val_data=GREENTEXTS_VAL, max_steps=600, batch_size=4, grad_accum=1, block_size=256, lr=5e-4,
+                  warmup_steps=30, weight_decay=0.1, dropout=0.1, eval_every=150, eval_blocks=128,
+                  precision="bf16", save_dtype="float16")
 PRESETS = {
-    # Phase 1, assets/model-base: pretrained from scratch on the general-English corpus
-    # (`python -m greentext.corpus` builds it). Less than one pass over it, so no dropout.
-    "base": dict(size=BUNDLED_SIZE, data=str(ROOT / "runs/corpus/general-en.txt"), out=str(ROOT / "assets/model-base"),
-                 checkpoint_dir=str(ROOT / "runs/base"), max_steps=700, batch_size=8, grad_accum=1,
-                 block_size=256, lr=1e-3, warmup_steps=50, weight_decay=0.1, dropout=0.0, val_fraction=0.01,
-                 eval_every=100, save_every=100, eval_blocks=128, save_dtype="float16", format_samples=0),
+    # Phase 1a: from scratch on the Debian text, constant rate after warmup (the schedule goes on in 1b).
+    "base": dict(_PRETRAIN, data=GENERAL, out=str(ROOT / "runs/base-a"), checkpoint_dir=str(ROOT / "runs/base-a/checkpoints"),
+                 max_steps=800, warmup_steps=50, min_lr_ratio=1.0),
+    # Phase 1b, assets/model-base: 1a's model on Debian text + prose, the rate decaying over the last half.
+    "base-prose": dict(_PRETRAIN, size=None, base=str(ROOT / "runs/base-a"), data=f"{GENERAL},{PROSE}*8",
+                       out=str(ROOT / "assets/model-base"), checkpoint_dir=str(ROOT / "runs/base-b/checkpoints"),
+                       max_steps=200, warmup_steps=10, decay_fraction=0.5, continue_log=True),
     # Phase 2, assets/model (the app's default): the base fine-tuned on the project's greentexts.
-    "bundled": dict(base=str(ROOT / "assets/model-base"), data=GREENTEXTS, val_data=GREENTEXTS_VAL,
-                    out=str(ROOT / "assets/model"), checkpoint_dir=str(ROOT / "runs/bundled"), max_steps=600,
-                    batch_size=4, grad_accum=1, block_size=256, lr=5e-4, warmup_steps=30, weight_decay=0.1,
-                    dropout=0.1, eval_every=50, save_every=300, eval_blocks=512, save_dtype="float16"),
+    "bundled": dict(_FINE_TUNE, base=str(ROOT / "assets/model-base"), data=GREENTEXTS, out=str(ROOT / "assets/model"),
+                    checkpoint_dir=str(ROOT / "runs/bundled/checkpoints"), save_every=300),
     # The comparison: the same shape and steps trained from scratch on the greentexts alone.
-    "scratch": dict(size=BUNDLED_SIZE, data=GREENTEXTS, val_data=GREENTEXTS_VAL, out=str(ROOT / "runs/scratch"),
-                    checkpoint_dir=str(ROOT / "runs/scratch/checkpoints"), max_steps=600, batch_size=4,
-                    grad_accum=1, block_size=256, lr=1e-3, warmup_steps=30, weight_decay=0.1, dropout=0.1,
-                    eval_every=50, save_every=300, eval_blocks=512, save_dtype="float16"),
+    "scratch": dict(_FINE_TUNE, size=BUNDLED_SIZE, data=GREENTEXTS, out=str(ROOT / "runs/scratch"),
+                    checkpoint_dir=str(ROOT / "runs/scratch/checkpoints"), lr=1e-3, save_every=300),
 }
 
 
@@ -259,6 +269,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         micro += len(batch)
         return batch.to(device)
 
+    before = base_log(cfg) if cfg.continue_log and not resumed_from else []
     started = time.perf_counter() - (log[-1]["elapsed_s"] if log else 0.0)  # elapsed counts across resumes
     segment_started = time.perf_counter()
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not progress, desc="training", unit="step")
@@ -297,6 +308,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
             save_checkpoint(ckpt_dir / f"checkpoint-{step}", model, tokenizer, optimizer, scaler, step, log, cfg)
     bar.close()
     elapsed = time.perf_counter() - segment_started
+    if before:  # one phase in two runs: the base's steps first, this run's after them
+        log = before + [dict(e, step=e["step"] + before[-1]["step"],
+                             elapsed_s=round(e["elapsed_s"] + before[-1]["elapsed_s"], 1)) for e in log]
 
     # Final numbers in fp32 eval mode: validation as during training, training loss on a bounded
     # evenly spaced sample of the training blocks (the whole set would take minutes on a large corpus).
@@ -308,7 +322,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         "val_loss": mean_loss(model, val_blocks, cfg.batch_size, device),
         "train_documents": len(train_docs), "val_documents": len(val_docs),
         "train_tokens": train_tokens, "val_tokens": int(val_blocks.numel()),
-        "steps": step, "block_size": block_size,
+        "steps": log[-1]["step"] if log else step, "block_size": block_size,
         "tokens_per_second": round(tokens_seen / elapsed) if elapsed and tokens_seen else None,
         "device": str(device), "resumed_from": str(resumed_from) if resumed_from else None,
         "training_minutes": round((log[-1]["elapsed_s"] if log else 0) / 60, 1),
@@ -324,6 +338,14 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     kept = {int(p.name.split("-")[1]): p for p in ckpt_dir.glob("checkpoint-*") if (p / "config.json").exists()}
     write_card(out, cfg, final, log, checkpoints=kept, val_docs=val_docs)
     return out
+
+
+def base_log(cfg: TrainConfig) -> list[dict]:
+    """The training log of `cfg.base` (one of this project's checkpoints), or [] when it has none."""
+    path = Path(cfg.base) / "train_log.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def save_final(out: Path, model, tokenizer, cfg: TrainConfig) -> None:
@@ -364,6 +386,7 @@ FLAG_HELP = {
     "save_dtype": "dtype of the final weights: float32, float16 or bfloat16",
     "format_samples": "samples from >be me for the card's format rate (0 = skip)",
     "resume": "go on from the last checkpoint in the checkpoint directory",
+    "continue_log": "continue --base's own training log (its steps first): one pretraining phase in two runs",
 }
 
 

@@ -90,6 +90,26 @@ def test_fine_tunes_a_local_base_checkpoint(tmp_path, data_file, tiny_path):
     assert "fine-tuned" in (out / "README.md").read_text()
 
 
+def test_a_pretraining_in_two_runs_is_one_phase_with_a_probe_and_no_server_paths(tmp_path, data_file):
+    """Model v3's base: part 1a on one text, 1b on a mix (bf16 autocast, warmup-stable-decay) continuing 1a's
+    log; a second held-out set's loss (the greentexts) logged along; no absolute path in what is written."""
+    first = tiny_config(tmp_path, data_file, out=str(tmp_path / "a"), max_steps=4, eval_every=2, save_every=0,
+                        format_samples=0, probe_data=str(data_file), schedule="wsd", min_lr_ratio=1.0)
+    a = train(first, progress=False)
+    second = tiny_config(tmp_path, data_file, size=None, base=str(a), out=str(tmp_path / "b"), max_steps=4,
+                         eval_every=2, save_every=0, format_samples=0, data=f"{data_file},{data_file}*2",
+                         precision="bf16", schedule="wsd", decay_fraction=0.5, continue_log=True, dropout=0.0)
+    b = train(second, progress=False)
+    log = [json.loads(line) for line in (b / "train_log.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in log] == list(range(1, 9)) and all("probe_loss" in e for e in log if "val_loss" in e)
+    metrics = json.loads((b / "metrics.json").read_text())
+    assert metrics["steps"] == 8 and "probe_loss" in metrics
+    card = (b / "README.md").read_text()
+    assert "fine-tuning on greentexts" not in card  # one pretraining phase, not a base + fine-tune
+    for name in ("metrics.json", "hyperparameters.json", "README.md"):
+        assert str(tmp_path) not in (b / name).read_text(), name
+
+
 def test_bad_data_gives_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"title": "x", "score": 3}) + "\n")
@@ -109,8 +129,11 @@ def test_cli_presets_and_validation(capsys):
     assert cfg.size is None and cfg.base.endswith("assets/model-base") and cfg.out.endswith("assets/model")
     assert cfg.val_data.endswith("greentexts-val.jsonl") and cfg.save_every == 300 and cfg.max_steps == 600
     base = parse_args(["--preset", "base"])
-    assert base.size == train_mod.BUNDLED_SIZE and base.out.endswith("assets/model-base") and base.dropout == 0
-    assert base.data.endswith("runs/corpus/general-en.txt")
+    assert base.size == train_mod.BUNDLED_SIZE and base.out.endswith("runs/base-a") and base.dropout == 0
+    assert base.data.endswith("runs/corpus/general-en.txt") and base.precision == "bf16" and base.min_lr_ratio == 1.0
+    prose = parse_args(["--preset", "base-prose"])
+    assert prose.size is None and prose.base.endswith("runs/base-a") and prose.out.endswith("assets/model-base")
+    assert prose.data.endswith("assets/corpus/prose*8") and prose.continue_log and prose.schedule == "wsd"
     scratch = parse_args(["--preset", "scratch"])
     assert scratch.size == base.size and scratch.val_data == cfg.val_data and scratch.max_steps == cfg.max_steps
     assert parse_args(["--preset", "bundled", "--max-steps", "5"]).max_steps == 5
@@ -120,12 +143,26 @@ def test_cli_presets_and_validation(capsys):
     assert cfg.data == "DarwinAnim8or/greentext"
     with pytest.raises(SystemExit):
         parse_args(["--size", "huge"])
-    assert "--size must be one of tiny, tiny-6, tiny-8, small, medium" in capsys.readouterr().err
+    assert "--size must be one of tiny, tiny-6, tiny-8, 6x320, small, medium" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parse_args(["--help"])
     help_text = capsys.readouterr().out
     assert "--resume" in help_text and "default None" not in help_text and "(default: None)" not in help_text
     assert "peak learning rate (default 0.00025)" in " ".join(help_text.split())
+
+
+def test_warmup_stable_decay_schedule():
+    cfg = TrainConfig(lr=1e-3, warmup_steps=10, max_steps=100, schedule="wsd", decay_fraction=0.5, min_lr_ratio=0.1)
+    lrs = [train_mod.lr_at(step, cfg) for step in range(100)]
+    assert lrs[0] == 1e-4 and lrs[9] == 1e-3 and set(lrs[10:50]) == {1e-3}  # warmup, then constant
+    assert all(a > b for a, b in zip(lrs[50:], lrs[51:])) and abs(lrs[-1] - 1e-4) < 2e-5  # a linear decay
+
+
+def test_several_sources_in_one_run(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.jsonl"
+    a.write_text("one\n\ntwo\n")
+    b.write_text('{"text": "three"}\n')
+    assert train_mod.load_sources(f"{a},{b}*3") == ["one", "two", "three", "three", "three"]
 
 
 def test_blocks_keep_every_token_and_shuffle_by_seed():
