@@ -244,8 +244,8 @@ def table(result: dict) -> str:
 
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=30)
-    parser.add_argument("--users", type=int, default=32)
+    parser.add_argument("--minutes", type=float, default=30, help="how long the soak runs (default 30)")
+    parser.add_argument("--users", type=int, default=32, help="gradio_client users looping over every endpoint (default 32)")
     parser.add_argument("--every", type=float, default=60, help="seconds between rows")
     parser.add_argument("--model", default=None, help="checkpoint (default: the bundled model)")
     parser.add_argument("--no-presenter", action="store_true", help="no chromium presenter")

@@ -168,8 +168,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "allowed_context": ("a whole number from 1 to {hi} for this model (context {context})",
                         "um número inteiro de 1 a {hi} para este modelo (contexto de {context})"),
     "allowed_text": ("text", "texto"),
-    "allowed_prompt_length": ("at most {n} characters (the model reads only the last ~1,000 tokens)",
-                              "no máximo {n} caracteres (o modelo lê só os últimos ~1.000 tokens)"),
+    "allowed_prompt_length": ("at most {n:,} characters (of a longer text the model reads only the last tokens its "
+                              "context holds: 512 for the bundled model)",
+                              "no máximo {n:,} caracteres (de um texto mais longo o modelo lê só os últimos tokens que "
+                              "cabem no seu contexto: 512 no modelo incluído)"),
     "allowed_control": ("valid text without control characters (tabs and newlines are fine)",
                         "texto válido sem caracteres de controle (tabulações e quebras de linha podem)"),
     "allowed_pick": ("exactly one of token_id or rank", "exatamente um de token_id ou rank"),

@@ -133,7 +133,7 @@ def check_prompt(prompt, name: str = "prompt") -> str:
     if not isinstance(prompt, str):
         raise InvalidSetting(name, prompt, "allowed_text")
     if len(prompt) > PROMPT_MAX_CHARS:
-        raise InvalidSetting(name, f"{len(prompt):,} characters", "allowed_prompt_length", n=f"{PROMPT_MAX_CHARS:,}")
+        raise InvalidSetting(name, f"{len(prompt):,} characters", "allowed_prompt_length", n=PROMPT_MAX_CHARS)
     bad = _CONTROL.search(prompt)
     if bad:
         code = ord(bad.group())

@@ -148,6 +148,9 @@ def freeze(new: list[dict], train_path: Path = TRAIN, val_path: Path = VAL, seed
 
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__.split("\n\n")[1])
+        return 0
     if not args or args[0] not in ("check", "freeze"):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2

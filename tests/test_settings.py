@@ -114,3 +114,15 @@ def test_any_json_value_is_a_valid_setting_or_named(t, k, p, n, seed):
         assert str(err).startswith(f"{err.name} must be")
         return
     assert s.seed is None or 0 <= s.seed < 2**32
+
+
+def test_the_prompt_length_message_names_the_bundled_models_real_context():
+    """Issue 20.11: it said "~1,000 tokens" while the bundled model reads 512."""
+    from greentext import i18n
+    from greentext.train import BUNDLED_SIZE, SIZES
+
+    context = SIZES[BUNDLED_SIZE]["n_positions"]
+    for lang in ("en", "pt"):
+        words = i18n.text("allowed_prompt_length", lang, n=4000)
+        assert f"{context} " in words and "1,000" not in words and "1.000 tokens" not in words
+    assert "4.000 caracteres" in i18n.text("allowed_prompt_length", "pt", n=4000)

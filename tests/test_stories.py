@@ -66,3 +66,9 @@ def test_freeze_adds_without_moving_and_leaves_out_near_duplicates(tmp_path):
     assert added == (18, 2)  # C repeats A: left out
     train, val = stories.read(train_path), stories.read(val_path)
     assert train[0] == A and len(train) == 19 and len(val) == 2
+
+
+def test_help_is_an_answer_not_an_error(capsys):
+    """Issue 20.11: `python -m greentext.stories --help` exited 2."""
+    assert stories.main(["--help"]) == 0 and "check" in capsys.readouterr().out
+    assert stories.main([]) == 2

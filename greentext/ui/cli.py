@@ -52,8 +52,11 @@ def main(argv=None) -> None:
     parser.add_argument("--model", default=None, help="checkpoint directory or hub id (default: $GREENTEXT_MODEL "
                                                       "or the bundled model)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="address to listen on: 127.0.0.1 (this computer only, the default; $GRADIO_SERVER_NAME) "
+                             "or 0.0.0.0 (phones on the same Wi-Fi can open it)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+                        help="port to listen on (default 7860; $GRADIO_SERVER_PORT)")
     parser.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     parser.add_argument("--safe-mode", choices=["on", "off"], default=None,
                         help=f"lecture-safe mode: mask profanity and slurs (default on; ${SAFE_MODE_ENV}=0 turns it off)")
