@@ -261,6 +261,8 @@ class Checkpoints:
         folder = os.path.expanduser(str(source))
         if not os.path.isdir(folder):
             raise Refused("compare_missing", name=name)
+        if not os.path.isfile(os.path.join(folder, "config.json")):
+            raise Refused("compare_not_checkpoint", name=name)
         same_file = _file_hash(folder)
         if same_file is not None and self.main.source and same_file == _file_hash(self.main.source):
             return

@@ -357,6 +357,10 @@ WORDS: dict[str, tuple[str, str]] = {
                      "O checkpoint {name} não pôde ser carregado: {error}"),
     "compare_missing": ("Checkpoint {name} was not found: no such directory.",
                         "O checkpoint {name} não foi encontrado: a pasta não existe."),
+    "compare_not_checkpoint": ("{name} is not a checkpoint: a checkpoint folder holds config.json, the weights "
+                               "(model.safetensors) and the tokenizer, as `python -m greentext.train` writes them.",
+                               "{name} não é um checkpoint: a pasta de um checkpoint tem config.json, os pesos "
+                               "(model.safetensors) e o tokenizador, como `python -m greentext.train` os grava."),
 }
 
 

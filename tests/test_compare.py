@@ -179,6 +179,10 @@ def test_checkpoints_are_found_load_once_and_stay_bounded(tmp_path, tiny_path, o
         checkpoints.engine("/etc")
     with pytest.raises(Refused, match="was not found"):
         checkpoints.check(tmp_path / "nothing-here")
+    (tmp_path / "just-a-folder").mkdir()
+    (tmp_path / "just-a-folder" / "notes.txt").write_text("x")
+    with pytest.raises(Refused, match="is not a checkpoint: a checkpoint folder holds config.json"):
+        checkpoints.check(tmp_path / "just-a-folder")  # issue 20.11: was transformers' internal message
     assert label("assets/model-base") == "base" and label("assets/model", "pt") == "ajustado"
     assert label("runs/tiny/checkpoint-300") == "tiny/checkpoint-300"
     assert short_name(found[0], tmp_path) == "runs/tiny/checkpoint-300" and short_name("gpt2") == "gpt2"
