@@ -379,8 +379,8 @@ def main(argv=None, *, root: Path = ROOT, api=None) -> int:
             raise DeployError(f"{root} has no app.py to deploy")
         if args.dry_run or not (args.space or args.export):
             print(report(files, root))
-            if args.space and args.dry_run:
-                print(f"\nDry run: nothing sent to {args.space}.")
+            where = args.space or "a Space"
+            print(f"\nDry run: nothing sent to {where} (--space OWNER/NAME uploads, --export DIR writes the files).")
             return 0
         if args.export:
             written = export(files, Path(args.export), root, cpu_torch=args.cpu_torch)

@@ -116,10 +116,19 @@ def test_binaries_and_large_files_go_to_lfs(tmp_path):
 def test_dry_run_lists_sizes_totals_and_lfs(capsys, files):
     assert deploy.main([]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"35\.5 MB  xet/lfs  assets/model/model\.safetensors", out)
+    assert re.search(r"\d+\.\d MB  xet/lfs  assets/model/model\.safetensors", out)
     assert re.search(r"  git      app\.py", out)
     assert f"{len(files)} files, " in out and "Stored with Xet/LFS" in out
     assert "tests/ (" in out and "bench/ (" in out  # what was left out, by folder
+    assert "Dry run: nothing sent to a Space" in out  # issue 20.11: it never said it was a dry run
+
+
+def test_the_readme_states_the_dry_runs_own_count_and_size(files):
+    """Issue 20.11: the dry run said 88 files / 80.8 MB where README said 86 / 81."""
+    found = re.search(r"At this writing: (\d+) files, ([\d.]+) MB", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found, "README names the deploy's file count and size"
+    assert int(found.group(1)) == len(files)
+    assert abs(float(found.group(2)) - sum(f.size for f in files) / 1e6) < 0.5
 
 
 def test_export_writes_exactly_the_list_with_lfs_rules(tmp_path, files):
