@@ -83,6 +83,7 @@ class NearDuplicates:
         self.threshold = threshold
         self.lsh = MinHashLSH(threshold=threshold, num_perm=PERMUTATIONS)
         self.texts: dict[str, str] = {}
+        self.hashes: dict = {}
 
     def add(self, ids: list[str], texts: list[str], sig: np.ndarray | None = None) -> None:
         from datasketch import LeanMinHash
@@ -92,7 +93,8 @@ class NearDuplicates:
             if key in self.texts:
                 continue
             self.texts[key] = text
-            self.lsh.insert(key, LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME))
+            self.hashes[key] = LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)
+            self.lsh.insert(key, self.hashes[key])
 
     def add_files(self, paths: list[Path], skip: set[str] = frozenset()) -> None:
         for path in paths:
@@ -120,6 +122,17 @@ class NearDuplicates:
                     if score >= self.threshold:
                         found.append((other, key, f"{score:.0%} of word 3-grams shared"))
             local.add([key], [text], values[None, :])
+        return found
+
+    def pairs(self) -> list[tuple[str, str, str]]:
+        """Every pair of texts in the index that are near-duplicates: (earlier id, later id, why)."""
+        found, order = [], {key: i for i, key in enumerate(self.texts)}
+        for key, text in self.texts.items():
+            for other in self.lsh.query(self.hashes[key]):
+                if order[other] < order[key]:
+                    score = jaccard(self.texts[other], text)
+                    if score >= self.threshold:
+                        found.append((other, key, f"{score:.0%} of word 3-grams shared"))
         return found
 
     @classmethod

@@ -111,6 +111,15 @@ def problems(train: list[dict], val: list[dict], words=None) -> list[str]:
     return found
 
 
+def minhash_problems(paths=None) -> list[str]:
+    """Near-duplicates the line rule misses (reworded copies), by MinHash LSH over word 3-grams (dedup.py)."""
+    from .dedup import NearDuplicates
+
+    index = NearDuplicates()
+    index.add_files(list(paths) if paths else [TRAIN, VAL])
+    return [f"{a} and {b}: near-duplicates ({why})" for a, b, why in index.pairs()]
+
+
 def split(stories: list[dict], fraction: float = VAL_FRACTION, seed: int = 0) -> tuple[list[dict], list[dict]]:
     """(train, validation): a seeded draw of `fraction` of the stories within each topic."""
     by_topic: dict[str, list[dict]] = defaultdict(list)
@@ -159,7 +168,7 @@ def main(argv=None) -> int:
         added = freeze(new)
         print(f"added {added[0]} training and {added[1]} validation stories (of {len(new)})")
     train, val = read(TRAIN), read(VAL)
-    found = problems(train, val)
+    found = problems(train, val) + minhash_problems()
     for line in found:
         print(line)
     print(f"{len(train)} training + {len(val)} validation stories, {len(found)} problems")

@@ -39,3 +39,9 @@ def test_signatures_of_a_file_are_cached_until_it_changes(tmp_path, monkeypatch)
     assert (dedup._cached(path, "k")[2] == first).all()
     path.write_text(json.dumps({"id": "a", "text": OTHER}) + "\n", encoding="utf-8")
     assert not (dedup._cached(path, "k")[2] == first).all()  # a changed file is hashed again
+
+
+def test_pairs_within_an_index_are_found_once():
+    index = dedup.NearDuplicates()
+    index.add(["a", "b", "c"], [STORY, OTHER, REWORDED])
+    assert [(a, b) for a, b, _ in index.pairs()] == [("a", "c")]
