@@ -50,7 +50,7 @@ def previous_model(folder: Path) -> Path | None:
     return out
 
 
-def run(repeats: int = 5, samples: int = 100, write_card: bool = False) -> str:
+def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_prompts: int = 100) -> str:
     from greentext.data import load_documents
     from greentext.evaluate import measure, table
 
@@ -77,7 +77,7 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False) -> str:
                 missing.append(label)
                 continue
             print(f"measuring {label}", file=sys.stderr, flush=True)
-            row = measure(str(path), val, samples, deep=True)
+            row = measure(str(path), val, samples, deep=True, pt_prompts=pt_prompts)
             row["label"] = label
             rows.append(row)
     pt = sum(1 for r in rows[:1] for _ in range(r.get("val_stories_pt", 0)))
@@ -115,8 +115,10 @@ def main(argv=None) -> str:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--card", action="store_true", help="also write the comparison into assets/model/README.md")
+    parser.add_argument("--pt-prompts", type=int, default=100,
+                        help="Portuguese validation stories whose first two lines are continued (language check)")
     args = parser.parse_args(argv)
-    text = run(args.repeats, args.samples, args.card)
+    text = run(args.repeats, args.samples, args.card, args.pt_prompts)
     print(text)
     return text
 

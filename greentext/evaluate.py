@@ -187,7 +187,8 @@ def held_out(model, tokenizer, docs: list[str], block_size: int = 256, device="c
     return mean_loss(model, make_blocks(encode_documents(tokenizer, docs), block_size, seed=None), 8, device)
 
 
-def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "cpu", deep: bool = False) -> dict:
+def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "cpu", deep: bool = False,
+            pt_prompts: int = 100) -> dict:
     """Every number the model card reports, measured on one checkpoint. `deep` adds what the model
     report compares (BENCHMARKS.md "Bundled models"): perplexity per language, sureness at line starts
     and inside lines, Portuguese continuation rate, and the lecture's birthday-song example."""
@@ -217,7 +218,7 @@ def measure(name: str, val_docs: list[str], samples: int = 100, device: str = "c
             row[f"{where}_positions"] = sure.positions
             row[f"{where}_top1"], row[f"{where}_entropy_bits"] = round(sure.median_top1, 4), round(sure.median_entropy_bits, 3)
             row[f"{where}_sure"] = round(sure.sure, 4)
-        prompts = ["\n".join(d.split("\n")[:2]) for d in pt][:100]
+        prompts = ["\n".join(d.split("\n")[:2]) for d in pt][:pt_prompts]
         if prompts:
             share, _ = portuguese_share(engine, prompts)
             row["portuguese_continues"], row["portuguese_prompts"] = share, len(prompts)

@@ -40,7 +40,18 @@ def test_small_on_disk_with_standard_files():
         assert {"config.json", "model.safetensors", "tokenizer.json", "generation_config.json", "README.md",
                 "loss.png", "metrics.json", "train_log.jsonl"} <= set(files), folder
         total += sum(files.values())
-    assert total <= 80e6  # both checkpoints together
+    assert total <= 120e6  # both checkpoints together (model v3's budget)
+
+
+def test_no_server_paths_in_the_committed_files():
+    """Model v3: the cards, hyperparameters and metrics named absolute paths of the machine that trained them."""
+    import re
+
+    root = str(BUNDLED_MODEL.parent.parent)
+    for folder in (BUNDLED_MODEL, BASE_MODEL):
+        for name in ("README.md", "hyperparameters.json", "metrics.json", "train_log.jsonl"):
+            text = (Path(folder) / name).read_text(encoding="utf-8")
+            assert root not in text and not re.search(r'"/(work|tmp|home|root|Users)/', text), (folder, name)
 
 
 def test_the_base_is_the_same_shape_and_vocabulary():
@@ -55,9 +66,9 @@ def test_card_numbers_are_the_measured_ones():
     metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
     card = (BUNDLED_MODEL / "README.md").read_text(encoding="utf-8")
     assert metrics["format_rate"] >= 0.95 and metrics["format_samples"] == 100 and metrics["repeat_rate"] <= 0.1
-    # The issue's target was 60; the two-phase rebuild measured 77 (the previous model: 269 on the same
-    # stories). This guards against bundling a worse model than the one the README and card describe.
-    assert metrics["val_perplexity"] <= 80 and metrics["val_documents"] >= 250
+    # Model v3 measured 48.5 on the 1,464 frozen validation stories (target 30; v2: 77 on its 280). This
+    # guards against bundling a worse model than the one the README and card describe.
+    assert metrics["val_perplexity"] <= 50 and metrics["val_documents"] >= 1400
     assert f"{metrics['val_perplexity']:.1f}" in card
     assert f"{metrics['val_loss']:.3f}" in card and f"{metrics['format_rate']:.0%}" in card
     assert "pretrained on general English" in card and "### After 300 steps" in card and "### After 600 steps" in card
