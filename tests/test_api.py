@@ -201,16 +201,12 @@ def test_32_concurrent_clients_lose_no_request(served, engine, capsys):
         except Exception as err:  # noqa: BLE001 - counted, then reported
             errors.append(f"{i}: {type(err).__name__}: {err}")
 
-    start = time.perf_counter()
     threads = [threading.Thread(target=user, args=(i,)) for i in range(LOAD_CLIENTS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=240)
-    seconds = time.perf_counter() - start
-    with capsys.disabled():
-        print(f"\nload test: {LOAD_CLIENTS} clients, {len(errors)} failed, {seconds:.1f} s")
-    assert not errors, errors
+    assert not errors, errors  # (issue 20.11: its timing line no longer prints in the middle of pytest's dots)
     assert all(isinstance(r, str) for r in results)
     for i in range(3, LOAD_CLIENTS, 4):  # no state leaks between users: each equals its solo run
         solo = engine.generate(f">be me {i}", SamplingSettings(1.0, 0, 0.9, 5, i))

@@ -79,3 +79,30 @@ def test_a_bad_parameter_is_a_clear_message_in_portuguese(browser, app_url):
         shot(page, "share-pt-BR-phone.png")
     finally:
         context.close()
+
+
+def test_share_after_a_random_seed_run_and_from_compare(browser, app_url):
+    """Issue 20.7: a random-seed run's link had no seed (the audience got another story); Share on the
+    Compare tab opened Generate."""
+    import re
+
+    context, page = open_app(browser, app_url)
+    try:
+        field(page, "g-max-new").fill("8")
+        page.locator("#g-generate").click()
+        status = page.locator("#g-status")
+        expect(status).to_contain_text("tokens/s", timeout=SLOW)
+        seed = re.search(r"seed (\d+)", status.inner_text()).group(1)
+        page.locator("#share").click()
+        expect(page.locator("#share-link textarea")).not_to_have_value("", timeout=SLOW)
+        link = share.query_of(page.locator("#share-link textarea").input_value())
+        assert link["seed"] == seed and link["tab"] == "generate"
+        page.locator("#share-close").click()
+        page.get_by_role("tab", name="Compare").click()
+        field(page, "c-prompt").fill("the compare link\n>be me")
+        page.locator("#share").click()
+        expect(page.locator("#share-link textarea")).to_have_value(re.compile("tab=compare"), timeout=SLOW)
+        link = share.query_of(page.locator("#share-link textarea").input_value())
+        assert link["prompt"] == "the compare link\n>be me" and "seed" not in link  # nothing run: no seed invented
+    finally:
+        context.close()
