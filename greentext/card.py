@@ -133,8 +133,8 @@ def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict]
                 f"below, with GPT-2's own 50,257-token vocabulary. It knows only what that data taught it — none "
                 f"of GPT-2's pretrained knowledge — and exists so the demo runs offline.")
     else:
-        what = f"`{cfg.base}` fine-tuned on the data below."
-    hp = dataclasses.asdict(cfg)
+        what = f"`{_shown_path(cfg.base)}` fine-tuned on the data below."
+    hp = {k: _shown_path(v) if k in PATH_KEYS and isinstance(v, str) else v for k, v in dataclasses.asdict(cfg).items()}
     hp["data"] = data = _shown_path(cfg.data)
     if cfg.val_data:
         hp["val_data"] = _shown_path(cfg.val_data)

@@ -275,7 +275,7 @@ def test_a_bad_space_id_is_one_line(capsys):
 
 def test_dry_run_with_a_space_sends_nothing(capsys):
     assert deploy.main(["--space", "me/greentext", "--dry-run"], api=object()) == 0
-    assert "Dry run: nothing sent to me/greentext." in capsys.readouterr().out
+    assert "Dry run: nothing sent to me/greentext (" in capsys.readouterr().out
 
 
 def test_the_command_without_a_token_exits_2_with_one_line(tmp_path):

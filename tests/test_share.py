@@ -64,8 +64,8 @@ def test_missing_and_unknown_parameters_keep_the_defaults():
 
 
 @pytest.mark.parametrize("name, value, english, portuguese", [
-    ("temperature", "9", "0 (greedy) or a number from 0.01 to 2", "0 (guloso) ou um número de 0.01 a 2"),
-    ("temperature", "0.001", "0 (greedy) or a number from 0.01 to 2", "0 (guloso) ou um número de 0.01 a 2"),
+    ("temperature", "9", "0 (greedy) or a number from 0.01 to 2", "0 (guloso) ou um número de 0,01 a 2"),
+    ("temperature", "0.001", "0 (greedy) or a number from 0.01 to 2", "0 (guloso) ou um número de 0,01 a 2"),
     ("top_k", "-1", "a whole number from 0 (off) to 200", "um número inteiro de 0 (desligado) a 200"),
     ("top_k", "2.5", "a whole number from 0 (off) to 200", "um número inteiro de 0 (desligado) a 200"),
     ("top_p", "0", "a number greater than 0 and at most 1", "um número maior que 0 e no máximo 1"),

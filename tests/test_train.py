@@ -98,7 +98,8 @@ def test_a_pretraining_in_two_runs_is_one_phase_with_a_probe_and_no_server_paths
     a = train(first, progress=False)
     second = tiny_config(tmp_path, data_file, size=None, base=str(a), out=str(tmp_path / "b"), max_steps=4,
                          eval_every=2, save_every=0, format_samples=0, data=f"{data_file},{data_file}*2",
-                         precision="bf16", schedule="wsd", decay_fraction=0.5, continue_log=True, dropout=0.0)
+                         precision="bf16", schedule="wsd", decay_fraction=0.5, continue_log=True, dropout=0.0,
+                         probe_data=str(data_file))
     b = train(second, progress=False)
     log = [json.loads(line) for line in (b / "train_log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in log] == list(range(1, 9)) and all("probe_loss" in e for e in log if "val_loss" in e)

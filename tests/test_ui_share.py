@@ -115,3 +115,11 @@ def test_gradio_says_where_the_server_listens(served):
     """The panel reads the bind address from the launched app (`--host` reaches it through launch)."""
     demo, _ = served
     assert demo.server_name == "127.0.0.1" and demo.share_url is None
+
+
+def test_the_share_handler_gets_the_request_from_gradio():
+    """A handler with *args never gets gr.Request from gradio (FACTS.md): the panel spoke English in pt-BR."""
+    import inspect
+
+    params = inspect.signature(SharePanel.open).parameters.values()
+    assert not any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)

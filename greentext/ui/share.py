@@ -72,18 +72,25 @@ class SharePanel:
         return (*form * len(FORM_TABS), form[0], tabs)
 
     # --- the Share button --------------------------------------------------------------------------------
-    def open(self, page_url, tab, a_text, *forms_and_runs, request: gr.Request = None) -> tuple:
+    def open(self, page_url, tab, a_text,
+             g_prompt, g_temperature, g_top_k, g_top_p, g_max_new_tokens, g_seed,
+             p_prompt, p_temperature, p_top_k, p_top_p, p_max_new_tokens, p_seed,
+             c_prompt, c_temperature, c_top_k, c_top_p, c_max_new_tokens, c_seed,
+             g_last, p_last, c_last, request: gr.Request = None) -> tuple:
         """(panel shown, the audience link, the QR code's HTML, notes) for the tab on screen: its prompt and
-        settings (the Attention tab: its text only). `forms_and_runs`: per tab of FORM_TABS its six form
-        fields, then per tab its last run as plain data (the seed a random-seed run drew goes into the link,
-        so the audience gets the story on the screen). A bad field is the usual message, as its button gives."""
+        settings (the Attention tab: its text only). Per tab of FORM_TABS its six form fields, then per tab
+        its last run as plain data (the seed a random-seed run drew goes into the link, so the audience gets
+        the story on the screen). A bad field is the usual message, as its button gives. (Named parameters,
+        no *args: gradio passes `request` only to a handler without *args.)"""
         page = lang(request)
         tab = tab if tab in share.TABS else "generate"
         if tab == "attention":
             prompt, settings = a_text, None
         else:
-            i = FORM_TABS.index(tab)
-            form, last = forms_and_runs[6 * i:6 * i + 6], forms_and_runs[6 * len(FORM_TABS) + i]
+            form, last = {
+                "generate": ((g_prompt, g_temperature, g_top_k, g_top_p, g_max_new_tokens, g_seed), g_last),
+                "probabilities": ((p_prompt, p_temperature, p_top_k, p_top_p, p_max_new_tokens, p_seed), p_last),
+                "compare": ((c_prompt, c_temperature, c_top_k, c_top_p, c_max_new_tokens, c_seed), c_last)}[tab]
             prompt, settings = form[0], self.app.settings(*form[1:], page)
             settings = share.with_seed_of(last, prompt, settings)
         with self.app.errors():
