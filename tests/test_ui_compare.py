@@ -124,10 +124,11 @@ def tab(engine, other_tiny_path):
 
 def test_the_tab_shows_both_stories_then_scores_bs(tab, other, engine, other_tiny_path):
     a, b = tab.checkpoints.default
-    head_a, story_a, head_b, story_b, status, stories = tab.generate_view(a, b, ">be me", 0.9, 40, 0.9, 8, 5)
+    head_a, story_a, head_b, story_b, status, stories, last = tab.generate_view(a, b, ">be me", 0.9, 40, 0.9, 8, 5)
     text_a = other.generate(">be me", SamplingSettings(0.9, 40, 0.9, 8, 5)).text
     assert stories[0] == ">be me" + text_a and 'class="gt-gen"' in story_a
     assert head_a.startswith("**A**") and "2 layers · 2 heads" in head_a and head_b.startswith("**B**")
+    assert last == {"prompt": ">be me", "temperature": 0.9, "top_k": 40, "top_p": 0.9, "max_new_tokens": 8, "seed": 5}
     assert status.startswith("seed **5** · A: 8 tokens · B: 8 tokens")
     text, note, html, figure = tab.after_generate(a, b, stories)
     assert text == stories[1] and "Where they differ most" in html and figure is not None
@@ -139,7 +140,7 @@ def test_the_tab_shows_both_stories_then_scores_bs(tab, other, engine, other_tin
 
 def test_lecture_safe_mode_masks_both_stories_and_tokens(tab, swearing):
     a, b = tab.checkpoints.default
-    *_, stories = tab.generate_view(a, b, ">be me", 0.9, 40, 0.9, 3, 5)
+    *_, stories, _ = tab.generate_view(a, b, ">be me", 0.9, 40, 0.9, 3, 5)
     assert "shit" not in stories[1] and "████" in stories[1]  # B is the app's model, made to swear
     result = tab.compare_tokens("be me, shit")
     assert [t["token"] for t in result["tokens"]][-1] == " ████" and result["tokens"][-1]["id"] == swearing
