@@ -4,6 +4,8 @@ chromium and app (tests/pages.py): the bundled fine-tuned model, with the bundle
 
 from __future__ import annotations
 
+import re
+
 from pages import APP, SLOW, expect, field, open_app, shot, wait_idle
 
 PROJECTOR, PHONE = (1366, 768), (390, 844)
@@ -39,9 +41,11 @@ def test_compare_on_a_projector_in_english(browser, app_url):
         shot(page, "compare.png")
 
         page.locator("#c-use-a").click()  # A's story now: the text box holds what A's column shows
-        expect(field(page, "c-text")).to_have_value(page.locator("#c-story-a .greentext").inner_text().strip(),
-                                                    timeout=SLOW)
+        expect(field(page, "c-text")).to_have_value(re.compile(r"^the lecture"), timeout=SLOW)
         wait_idle(page)
+        lines = lambda text: [line.strip() for line in text.splitlines() if line.strip()]  # noqa: E731
+        # (the column's HTML shows no empty lines; model v3's base writes prose with blank lines between)
+        assert lines(field(page, "c-text").input_value()) == lines(page.locator("#c-story-a .greentext").inner_text())
         assert not errors, errors
     finally:
         context.close()
@@ -53,7 +57,7 @@ def test_compare_on_a_phone_in_portuguese(browser, app_url):
         page.get_by_label("More tabs").click()  # a phone's tab bar holds two tabs; the others are under "…"
         page.locator(".overflow-dropdown button", has_text="Comparar").click()
         expect(page.locator("#c-generate")).to_be_visible()
-        expect(page.locator("#c-head-a")).to_contain_text("A · base · assets/model-base · 6 camadas · 4 cabeças")
+        expect(page.locator("#c-head-a")).to_contain_text("A · base · assets/model-base · 6 camadas · 5 cabeças")
         field(page, "c-text").fill("the lecture\n>be me\n>go to class")
         page.locator("#c-score").click()
         expect(page.locator("#c-tokens .cmp-title")).to_have_text("Onde eles mais diferem", timeout=SLOW)
