@@ -345,7 +345,7 @@ def check_story_batch(path: Path, near_duplicates: bool = True) -> list[str]:
             missing = [w for w in brief.items[i].words if not uses_word(text, w)]
             if missing:
                 found.append(f"{sid}: does not use {', '.join(missing)}")
-        if brief.language == "pt-BR" and not text.split("\n")[1:2] == [] and not _looks_portuguese(text):
+        if brief.language == "pt-BR" and "\n" in text and not _looks_portuguese(text):
             found.append(f"{sid}: does not read as Portuguese (the batch is in pt-BR)")
     found += [f"{path.name}: {p}" for p in variety([s.get("text", "") for s in stories]).problems(FLOOR)]
     if near_duplicates:
