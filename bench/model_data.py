@@ -28,6 +28,22 @@ CURVE = [("25%", ROOT / "runs/curve/ft-25", ROOT / "runs/curve/train-25.jsonl"),
 PROSE_RUN, CONTROL_RUN = ROOT / "runs/base-b", ROOT / "runs/base-control"
 
 
+def make_subsets(source: Path = ROOT / "assets/corpus/greentexts.jsonl", out: Path = ROOT / "runs/curve") -> list[Path]:
+    """The curve's training subsets: one seeded shuffle of the training stories (`random.Random("curve")`),
+    its first 25% and 50%, so the smaller subset lies inside the larger. Written to runs/curve/train-NN.jsonl."""
+    import random
+
+    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random("curve").shuffle(lines)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for pct in (25, 50):
+        path = out / f"train-{pct}.jsonl"
+        path.write_text("\n".join(lines[: round(len(lines) * pct / 100)]) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def count_lines(path: Path) -> int:
     return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
@@ -95,7 +111,13 @@ def run() -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.model_data", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", help="write the result as the 'Model data' section of this Markdown file")
+    p.add_argument("--subsets", action="store_true", help="only write the curve's 25%% and 50%% training subsets "
+                                                          "(runs/curve/train-25.jsonl, -50.jsonl) and stop")
     args = p.parse_args(argv)
+    if args.subsets:
+        for path in make_subsets():
+            print(f"{path.relative_to(ROOT)}: {count_lines(path):,} stories")
+        return 0
     text = run()
     print(text)
     if args.out:
