@@ -30,25 +30,28 @@ def esc(value: str) -> str:
     return html.escape(value, quote=True)
 
 
-def greentext_html(prompt: str, continuation: str, note: str = "") -> str:
-    """The story as greentext: '>' lines green on the classic pale background; the generated part marked."""
+def greentext_html(prompt: str, continuation: str, note: str = "", last: int = 0) -> str:
+    """The story as greentext: '>' lines green on the classic pale background; the generated part marked,
+    and its last `last` characters (the token just drawn) in a `mark` of their own. The lines sit in one
+    inner box, so a view of limited height can keep its end in sight (app.css, presentation mode)."""
     lines_html = []
     full = prompt + continuation
     cut = len(prompt)
+    mark = len(full) - max(0, min(last, len(continuation)))
     start = 0
     for line in full.split("\n"):
         end = start + len(line)
-        if start >= cut:
-            body = f'<span class="gt-gen">{esc(line)}</span>'
-        elif end <= cut:
-            body = esc(line)
-        else:
-            body = f'{esc(line[:cut - start])}<span class="gt-gen">{esc(line[cut - start:])}</span>'
+        parts = [esc(line[: max(0, min(end, cut) - start)])]
+        gen, drawn = line[max(0, cut - start): max(0, mark - start)], line[max(0, mark - start, cut - start):]
+        if gen or drawn:
+            fresh = f'<mark class="gt-last">{esc(drawn)}</mark>' if drawn else ""
+            parts.append(f'<span class="gt-gen">{esc(gen)}{fresh}</span>')
+        body = "".join(parts)
         cls = "gt-green" if line.startswith(">") else "gt-plain"
         lines_html.append(f'<div class="{cls}">{body or "&nbsp;"}</div>')
         start = end + 1
     note_html = f'<div class="gt-note">{esc(note)}</div>' if note else ""
-    return f'<div class="greentext">{"".join(lines_html)}</div>{note_html}'
+    return f'<div class="greentext"><div class="gt-lines">{"".join(lines_html)}</div></div>{note_html}'
 
 
 def tokens_html(tokens: list[Token]) -> str:
@@ -75,14 +78,43 @@ def columns(step: Step) -> list[tuple[str, str, str]]:
     return cols
 
 
+def _values(step: Step, lang: str) -> dict:
+    """The settings as the column headers name them: T, k and p (as a percentage)."""
+    st = step.settings or {}
+    return dict(t=decimal(st.get("temperature", 1.0), lang, 2).rstrip("0").rstrip(",."), k=st.get("top_k", 0),
+                p=percent(st.get("top_p", 1.0), lang))
+
+
+def chosen_html(step: Step, lang: str = "en", label: bool = False) -> str:
+    """The line that says what a step chose: "→ ` a` (sampled, #3 · p 7.5% · in the draw 6.4%)"; with
+    `label`, prefixed by the step ("step 4 →"), as the slide says what was just drawn above the next step."""
+    L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
+    ch, values = step.chosen, _values(step, lang)
+    sampled = "" if (step.settings or {}).get("temperature") == 0 else \
+        f' · {L("col_final", **values)} {percent(ch.p_final, lang)}'
+    head = f'<span class="step-n">{L("step")} {step.index + 1}</span> ' if label else ""
+    return (f'<div class="step-chosen{" step-drawn" if label else ""}">{head}→ <code class="tok-text">{esc(ch.token)}'
+            f'</code> ({L("how_" + ch.how)}, #{ch.rank} · p {percent(ch.p_raw, lang)}{sampled})</div>')
+
+
+def slide_html(upcoming: Step | None, done: Step | None, lang: str = "en", reveal: bool = False) -> str:
+    """The Probabilities tab's table: the upcoming step (else, at the end, the last one), under a line that
+    says what the last step drew. With `reveal` (a step was just taken), the last step's own table, its
+    chosen row marked, lies over it for a moment in presentation mode (app.css: it fades out) — the room
+    sees the draw in the distribution it came from before the next one."""
+    if upcoming is None:
+        return step_html(done, lang) if done else ""
+    drawn = chosen_html(done, lang, label=True) if done else ""
+    over = f'<div class="step-reveal" aria-hidden="true">{step_html(done, lang)}</div>' if reveal and done else ""
+    return f'<div class="slide">{drawn}{step_html(upcoming, lang)}{over}</div>'
+
+
 def step_html(step: Step, lang: str = "en") -> str:
     """The lecture slide for one step: context →, the candidate table (each column on its own base, the
     rest of each column's mass under it), the chosen token (always a row), entropy and tokens kept."""
     L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
     pct = lambda p: percent(p, lang)  # noqa: E731
-    st = step.settings or {}
-    values = dict(t=decimal(st.get("temperature", 1.0), lang, 2).rstrip("0").rstrip(",."), k=st.get("top_k", 0),
-                  p=pct(st.get("top_p", 1.0)))
+    values = _values(step, lang)
     cols = columns(step)
     context = step.context[-200:]
     chosen_id = step.chosen.id if step.chosen else None
@@ -111,17 +143,12 @@ def step_html(step: Step, lang: str = "en") -> str:
     head = "".join(f'<th class="num col-{name}" title="{L(help_key, **values)}">{L(key, **values)}</th>'
                    for name, key, help_key in cols)
     legend = " · ".join(f"<span class=\"col-name\">{L(key, **values)}</span>: {L(help_key, **values)}" for _, key, help_key in cols)
-    chosen_line = ""
-    if step.chosen:
-        ch = step.chosen
-        sampled = "" if st.get("temperature") == 0 else f' · {L("col_final", **values)} {pct(ch.p_final)}'
-        chosen_line = (f'<div class="step-chosen">→ <code class="tok-text">{esc(ch.token)}</code> '
-                       f'({L("how_" + ch.how)}, #{ch.rank} · p {pct(ch.p_raw)}{sampled})</div>')
+    chosen_line = chosen_html(step, lang) if step.chosen else ""
     masked = step.extra.get("masked", 0)
     masked_html = f'<div class="gt-note safe-note">{L("step_masked", n=masked)}</div>' if masked else ""
     return f"""<div class="step">
 <div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
-<span class="step-context">{esc(context)}</span> <span class="arrow">→ {L('next') if not step.chosen else ''}</span></div>
+<span class="step-context">{esc(context)}</span>{'' if step.chosen else f' <span class="arrow">→ {L("next")}</span>'}</div>
 {chosen_line}
 <div class="cands-scroll"><table class="cands"><thead><tr><th class="num">#</th><th>token</th>{head}<th class="barcell"></th><th></th></tr></thead>
 <tbody>{''.join(rows)}</tbody>

@@ -111,6 +111,67 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         context.close()
 
 
+LONG_STORY = "the lecture\n>be me\n>professor of tokens\n>projector warms up\n>two hundred phones light up\n" \
+    ">first slide: a birthday song\n>the room sings along\n>be me"
+
+
+def slide_bottoms(page) -> dict:
+    """How far down the slide's parts end (px), and whether a cell of the table is cut at its right edge."""
+    return page.evaluate("""() => {
+        const bottom = (sel) => { const e = [...document.querySelectorAll(sel)].filter(x => x.offsetParent !== null)
+                                  .pop(); return e ? e.getBoundingClientRect().bottom : -1; };
+        const box = document.querySelector('#p-table .cands-scroll');
+        const cut = [...document.querySelectorAll('#p-table .slide > .step table.cands td, #p-table .slide > .step th')]
+            .some(c => c.getBoundingClientRect().right > box.getBoundingClientRect().right + 1);
+        return {rest: bottom('#p-table tfoot tr.rest'), legend: bottom('#p-table .step-legend'),
+                foot: bottom('#p-table .step-foot'), chart: bottom('#p-plot .main-svg'),
+                story: bottom("#p-story .greentext"), cut: cut};
+    }""")
+
+
+def test_presentation_slide_fits_the_projector_and_marks_each_draw(browser, app_url):
+    """A long story on a 1366×768 projector: every part of the slide stays on screen at every step (the story
+    keeps its last lines in its own box), the token just drawn is marked in the story and named above the
+    table, and each step shows its own table with the chosen row for a moment (not after an undo)."""
+    context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
+    try:
+        page.get_by_role("tab", name="Probabilidades").click()
+        wait_idle(page)
+        field(page, "p-prompt").fill(LONG_STORY)
+        field(page, "p-seed").fill("3")
+        wait_idle(page)
+        page.locator("#p-present input[type=checkbox]").check()
+        page.mouse.click(5, 5)  # the keys go to the page, not to a field
+        page.keyboard.press("r")  # R: a fresh walk of the form (prompt, seed 3)
+        expect(page.locator("#p-status")).to_contain_text("semente 3 · 0/", timeout=SLOW)
+        wait_idle(page)
+        for n in range(1, 13):
+            page.keyboard.press("g")  # greedy steps: a draw could end the story at once (<|endoftext|>)
+            expect(page.locator("#p-status")).to_contain_text(f"· {n}/", timeout=SLOW)
+            wait_idle(page)
+            parts = slide_bottoms(page)
+            assert not parts.pop("cut"), n  # no column cut at the right ("fora (top-p)" whole)
+            for name, bottom in parts.items():
+                assert 0 < bottom <= PROJECTOR[1], (n, name, parts)
+            drawn = page.locator("#p-table .step-drawn")
+            expect(drawn).to_contain_text(f"passo {n}")
+            mark = page.locator("#p-story mark.gt-last")
+            token = drawn.locator("code").inner_text().replace("·", " ")
+            if token.strip() and "↵" not in token:
+                expect(mark).to_have_text(token)  # the story marks the very token the line names
+            reveal = page.locator("#p-table .step-reveal")
+            expect(reveal).to_have_count(1)  # the last step's table, its chosen row marked, over the new one
+            assert reveal.locator("tr.chosen").count() == 1
+            assert reveal.evaluate("e => getComputedStyle(e).animationName") == "gt-reveal"
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("#p-status")).to_contain_text("· 11/", timeout=SLOW)
+        wait_idle(page)
+        expect(page.locator("#p-table .step-reveal")).to_have_count(0)  # an undo draws nothing
+        shot(page, "presentation-long.png", full_page=False)
+    finally:
+        context.close()
+
+
 def test_phone_table_fits(browser, app_url):
     context, page = open_app(browser, app_url, size=PHONE)
     try:
@@ -122,7 +183,7 @@ def test_phone_table_fits(browser, app_url):
             cut = page.evaluate(f"[...document.querySelectorAll('{selector}')].map(e => e.scrollWidth - e.clientWidth)")
             assert cut and max(cut) <= 1, (selector, cut)  # every column in view, no sideways scrolling
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
-        page.locator("#p-table .step-head").evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.locator("#p-table .step-head").first.evaluate("e => e.scrollIntoView({block: 'start'})")
         shot(page, "phone.png", full_page=False)  # what the phone shows: the step's table
     finally:
         context.close()

@@ -20,7 +20,8 @@ from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang,
 from .lens import LensTab, section as lens_section
 
 # Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
-PRESENT_JS = "(on) => { document.body.classList.toggle('present', on); return on; }"
+PRESENT_JS = ("(on) => { document.body.classList.toggle('present', on); "
+              "setTimeout(() => window.dispatchEvent(new Event('resize')), 50); return on; }")  # the chart refits
 # The file a download button just wrote (a FileData with its URL), saved by the browser under its own name.
 DOWNLOAD_JS = """(file) => {
   if (!file || !file.url) return;
@@ -118,13 +119,14 @@ class ProbabilitiesTab:
             walk = self.walk(state, *form)
             if not self._continues(state, walk):
                 move = None
+            before = len(walk.ids)
             try:
                 if move is not None:
                     move(walk)
             except InvalidSetting as err:  # e.g. past the end, or 300 steps: the view stays, a message says why
                 gr.Warning(html.escape(err.message(page), quote=False))
             state = self.walks.put(walk)
-            return (state, *self.view(walk, page))
+            return (state, *self.view(walk, page, reveal=len(walk.ids) > before))
 
     @staticmethod
     def _continues(state: dict | None, walk: Walk) -> bool:
@@ -145,17 +147,20 @@ class ProbabilitiesTab:
             return walk
         return self.app.engine.walk(prompt, settings, top_n)
 
-    def view(self, walk: Walk, page: str) -> tuple:
-        """(upcoming step's table, last step's table, chart, story so far, status, prompt tokens)."""
+    def view(self, walk: Walk, page: str, reveal: bool = False) -> tuple:
+        """(the slide's table, last step's table, chart, story so far, status, prompt tokens). The story marks
+        the token just drawn; `reveal` (a step was just taken) lays the last step's table over the slide for
+        a moment in presentation mode (`views.slide_html`)."""
         display = self.app.display
         done = display.step(walk.steps[-1] if walk.steps else None)
         upcoming = None if walk.finished else display.step(walk.candidates())
         main = upcoming or done
         shown = display.story(walk.prompt, walk.text)
+        last = len(walk.text) - len(self.app.engine.continuation(walk.ids[:-1])) if walk.ids else 0
         note = " ".join(walk.prompt.notes_in(page) + ([views.masked_note(shown.masked, page)] if shown.masked else []))
         status = i18n.text("walk_status", page, seed=walk.seed, n=len(walk.ids), max=walk.settings.max_new_tokens)
-        return (views.step_html(main, page), views.step_html(done, page) if upcoming and done else "",
-                charts.step_figure(main, page), views.greentext_html(shown.prompt, shown.text, note),
+        return (views.slide_html(upcoming, done, page, reveal), views.step_html(done, page) if upcoming and done else "",
+                charts.step_figure(main, page), views.greentext_html(shown.prompt, shown.text, note, last),
                 status + (" · ✔" if walk.finished else ""), views.tokens_html(display.tokens(walk.prompt.tokens)))
 
     # --- downloads: written only when asked, from the walk in the user's session ----------------------
@@ -222,6 +227,7 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
     with gr.Row(elem_id="p-present-bar"):
         present = gr.Checkbox(label=I18N("present"), value=False, elem_id="p-present", scale=0, min_width=220)
         gr.Markdown(I18N("keys"), elem_id="p-keys")
+        status = gr.Markdown("", elem_id="p-status")  # seed · n/max tokens: beside the keys, on the slide too
     with gr.Column(elem_classes="p-controls"):
         prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
         presets = []
@@ -242,7 +248,6 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         with gr.Row():
             rank = gr.Number(1, label=I18N("pick_rank"), precision=0, elem_id="p-rank")
             pick = gr.Button(I18N("pick"), elem_id="p-pick")
-    status = gr.Markdown("", elem_id="p-status")
     with gr.Row(elem_id="p-slide"):
         with gr.Column(scale=3, elem_id="p-slide-table"):
             table = gr.HTML("", elem_id="p-table")
