@@ -189,6 +189,64 @@ def test_phone_table_fits(browser, app_url):
         context.close()
 
 
+def test_projector_mode_keeps_generate_in_view_and_enlarges_the_rest(browser, app_url):
+    """Projector mode at 1366×768 (issue 20, item 9): Generate on screen without scrolling, every slider label on
+    one line, the model panel and the colour control in large type, the Probabilities chart half the page
+    wide (before: Generate below the fold, labels on 2–3 lines, a 410 px chart)."""
+    context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
+    try:
+        page.locator("#big-type input[type=checkbox]").check()
+        expect(page.locator("body")).to_have_class(re.compile(r"\bbig\b"))
+        page.wait_for_timeout(300)
+        box = page.locator("#g-generate").bounding_box()
+        assert box["y"] + box["height"] <= PROJECTOR[1], box
+        labels = page.evaluate("""[...document.querySelectorAll('.sliders [data-testid="block-info"]')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => [e.textContent, e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)
+                       || 1.5 * parseFloat(getComputedStyle(e).fontSize)])""")
+        assert len(labels) >= 5, labels
+        for text, height, line in labels:
+            assert height < 1.6 * line, (text, height, line)  # one line
+        for selector in ("#model-accordion .label-wrap span", "#g-colour label span"):
+            size = page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+            assert size >= 18, (selector, size)  # ≥ 1.15rem, as the rest of projector mode
+        page.get_by_role("tab", name="Probabilidades").click()
+        wait_idle(page)
+        expect(page.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
+        page.wait_for_timeout(500)
+        width = page.locator("#p-plot").bounding_box()["width"]
+        assert width >= 0.4 * PROJECTOR[0], width
+    finally:
+        context.close()
+
+
+def test_phone_every_tab_one_tap_and_step_controls_by_the_table(browser, app_url):
+    """A 390×844 phone (issue 20, item 8): the four tabs in the tab bar (no "•••" menu), the step buttons in a
+    compact grid just above the table, tap targets at least 44 px, no plotly toolbar over the chart's title."""
+    context, page = open_app(browser, app_url, locale="pt-BR", size=PHONE, has_touch=True, is_mobile=True)
+    try:
+        expect(page.locator(".overflow-menu > button")).to_be_hidden()
+        for name in ("Atenção", "Comparar", "Probabilidades"):
+            tab = page.get_by_role("tab", name=name)
+            expect(tab).to_be_visible()
+            tab.tap()
+            expect(tab).to_have_attribute("aria-selected", "true")
+        wait_idle(page)
+        first, table = page.locator("#p-sample").bounding_box(), page.locator("#p-table").bounding_box()
+        assert table["y"] - first["y"] <= 320, (first, table)  # five buttons and the pick row, then the table
+        small = page.evaluate("""[...document.querySelectorAll(
+                '#p-buttons button, #p-pick-row button, .presets button, label:has(> input[type=checkbox])')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+            .map(e => e.textContent.trim() + ' ' + e.getBoundingClientRect().height)""")
+        assert small == [], small
+        expect(page.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
+        expect(page.locator("#p-plot .modebar-container")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+        shot(page, "phone-probabilities.png")
+    finally:
+        context.close()
+
+
 @pytest.fixture()
 def rate_limited(engine):
     from conftest import launch

@@ -161,7 +161,7 @@ def sampling_sliders(prefix: str, presets_then=None) -> tuple[gr.Slider, gr.Slid
     with gr.Row(elem_classes="presets"):
         presets = {name: gr.Button(I18N(f"preset_{name}"), size="sm", elem_id=f"{prefix}-preset-{name}")
                    for name in PRESETS}
-    with gr.Row():
+    with gr.Row(elem_classes="sliders"):  # projector mode stacks them: each label on one line
         t = gr.Slider(0, TEMPERATURE_MAX, value=0.8, step=0.05, label=I18N("temperature"), elem_id=f"{prefix}-temperature")
         k = gr.Slider(0, TOP_K_MAX, value=50, step=1, label=I18N("top_k"), elem_id=f"{prefix}-top-k")
         p = gr.Slider(0.05, 1.0, value=0.95, step=0.01, label=I18N("top_p"), elem_id=f"{prefix}-top-p")

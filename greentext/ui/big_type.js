@@ -1,1 +1,5 @@
-(on) => { document.body.classList.toggle('big', on); return on; }
+(on) => {
+  document.body.classList.toggle('big', on);
+  setTimeout(() => window.dispatchEvent(new Event('resize')), 50);  // the charts refit their new boxes
+  return on;
+}

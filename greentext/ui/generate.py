@@ -146,15 +146,15 @@ def tab(handlers: GenerateTab):
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=340):
             prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
+            with gr.Row():  # under the prompt: in view on a projector at 1366×768, in projector mode too
+                go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
+                stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
             gr.Examples(EXAMPLES, prompt, label=I18N("examples"))
             temperature, top_k, top_p = sampling_sliders("g")
-            with gr.Row():
+            with gr.Row(elem_classes="sliders"):
                 max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"),
                                     elem_id="g-max-new")
                 seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
-            with gr.Row():
-                go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
-                stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
         with gr.Column(scale=1, min_width=340):
             story = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
             status = gr.Markdown("", elem_id="g-status")

@@ -95,7 +95,7 @@ def model_panel(engine: Engine, demo: gr.Blocks, checkpoints: Checkpoints | None
         return i18n.text("compare_panel", page, a=a, b=b, a_facts=facts(source(a, ""), page) or "?",
                          b_facts=facts(source(b, ""), page) or "?", keep=checkpoints.keep)
 
-    with gr.Accordion(I18N("model"), open=False):
+    with gr.Accordion(I18N("model"), open=False, elem_id="model-accordion"):
         line = gr.Markdown(model_line(), elem_id="model-panel")
         demo.load(model_line, None, line, api_visibility="private", show_progress="hidden")
         if checkpoints is not None:  # both written in the page's language as it loads

@@ -232,20 +232,20 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
         prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
         presets = []
         temperature, top_k, top_p = sampling_sliders("p", presets.append)
-        with gr.Row():
+        with gr.Row(elem_classes="sliders"):
             max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"), elem_id="p-max-new")
             seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="p-seed")
             top_n = gr.Slider(1, TOP_N_MAX, value=10, step=1, label=I18N("top_n"), elem_id="p-top-n")
             steps = gr.Number(10, label=I18N("steps"), precision=0,  # no min/max: our check says it, in pt too
                               elem_id="p-steps")
         tokens = gr.HTML(first_tokens, label=I18N("tokenization"), elem_id="p-tokens")
-        with gr.Row():
+        with gr.Row(elem_id="p-buttons"):  # a phone: a compact grid just above the table
             sample = gr.Button(I18N("sample_step"), variant="primary", elem_id="p-sample")
             greedy = gr.Button(I18N("greedy_step"), elem_id="p-greedy")
             run = gr.Button(I18N("run_steps"), elem_id="p-run")
             undo = gr.Button(I18N("undo"), elem_id="p-undo")
             reset = gr.Button(I18N("reset"), variant="stop", elem_id="p-reset")
-        with gr.Row():
+        with gr.Row(elem_id="p-pick-row"):
             rank = gr.Number(1, label=I18N("pick_rank"), precision=0, elem_id="p-rank")
             pick = gr.Button(I18N("pick"), elem_id="p-pick")
     with gr.Row(elem_id="p-slide"):
