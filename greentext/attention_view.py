@@ -23,6 +23,8 @@ and patched by exact string replacements (each must match, so a changed bertviz 
   height to the app (`postMessage`), which sets the iframe to it (`greentext/web/attention_tab.js`).
 - Projector mode: `big=True` (or a `{gtBig: true}` message from the app when body.big toggles) sets
   `body.big` in the page: larger type, and the drawing zoomed to the width it has, at most `BIG_ZOOM`.
+  A narrow screen: the model view shrinks to its frame's width (a phone sees every head; a tap on a
+  thumbnail draws it large); the head view keeps its size and scrolls sideways in its own box.
 - Safe: tokens travel as JSON with `<`, `>` and `&` escaped, bertviz puts them in the SVG as text,
   and the page sits in a sandboxed iframe (scripts, no same origin) written with `srcdoc`, escaped.
 """
@@ -369,7 +371,7 @@ def model_view(tokens, weights: np.ndarray, *, prompt_tokens: int | None = None,
         names = [f"{a}–{b - 1}" if b - a > 1 else f"{a}" for a, b in zip(edges[:-1], edges[1:])]
     notes = [L("model_help")] + ([L("pooled", n=n, m=m, k=round(n / m))] if pooled else [])
     boundary = n if prompt_tokens is None else int(prompt_tokens)
-    data = dict(lang=lang, labels=names, heads=heads, layers=list(range(layers)), scale=SCALE, lazy=False,
+    data = dict(lang=lang, labels=names, heads=heads, layers=list(range(layers)), scale=SCALE, lazy=False, fit=True,
                 gen=_gen_flags(n, prompt_tokens, edges[:-1]), boundary=0, genColor=GEN_COLOR, thumbHeight=THUMB_HEIGHT,
                 edges=edges.tolist(), weights=deflate(triangles(thumbs)),
                 params=dict(default_filter="0", root_div_id="gt-vis", display_mode="light",

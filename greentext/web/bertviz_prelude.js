@@ -52,15 +52,18 @@ window.GT = (function () {
   };
   window.require.config = function () {};
 
-  // Size. The drawing keeps its natural width (wider than a phone: it scrolls sideways in its box); in
-  // projector mode (body.big) it is zoomed to the width it has, by 1 to data.bigZoom.
+  // Size. The drawing keeps its natural width (the head view, wider than a phone, scrolls sideways in its
+  // box); the model view (data.fit) shrinks to a narrower box, so a phone sees every head at once (a tap on
+  // a thumbnail draws it large); in projector mode (body.big) a drawing grows to the width it has, by 1 to
+  // data.bigZoom.
   GT.fit = function () {
     const vis = document.getElementById("vis"), svg = vis.querySelector("svg");
     if (!svg) return;
     const box = svg.getBBox(), natural = Math.ceil(Math.max(data.width, box.x + box.width + 4));
     svg.style.minWidth = natural + "px";
     const room = document.getElementById("gt-vis").clientWidth;
-    const zoom = document.body.classList.contains("big") ? Math.max(1, Math.min(data.bigZoom, room / natural)) : 1;
+    const zoom = document.body.classList.contains("big") ? Math.max(1, Math.min(data.bigZoom, room / natural))
+      : data.fit ? Math.min(1, room / natural) : 1;
     vis.style.zoom = zoom;
     GT.zoom = zoom;
     settled = true; report();
