@@ -48,6 +48,9 @@ import numpy as np
 from .i18n import LANGS, text
 
 WEB = Path(__file__).resolve().parent / "web"  # the JS and CSS this module puts in the pages
+# Tokens the head view draws at once (normal, projector mode): its drawing fits one screen (~23 px a row,
+# × 1.5 in projector mode: 460 and 483 px, under a header of a few lines).
+HEAD_WINDOW = {False: 20, True: 14}
 MAX_TOKENS = 1024  # GPT-2's whole context; above it the views give a message (the heatmap still works)
 LINE_BUDGET = 30_000  # head view: more lines than this → lines of the hovered token only (measured in Chromium)
 MODEL_LINES = 45_000  # model view: lines drawn by all thumbnails together, at most
@@ -329,21 +332,57 @@ def _gen_flags(n: int, prompt_tokens: int | None, starts=None) -> list[bool]:
     return [int(i) >= p for i in idx]
 
 
+def head_window(n: int, start: int | None = None, size: int = HEAD_WINDOW[False]) -> tuple[int, int] | None:
+    """The tokens [a, b) the head view draws of an n-token text: None (all) when they fit one screen; else
+    `size` tokens from `start` (kept inside the text; None: the last ones, where a story is being written)."""
+    if n <= size:
+        return None
+    a = n - size if start is None else max(0, min(int(start), n - size))
+    return a, a + size
+
+
+def windowed(layer_weights: np.ndarray, a: int, b: int) -> np.ndarray:
+    """The weights of tokens a..b-1 as a head view draws them: (heads, m, m) among themselves, and, when the
+    window does not start the text (a > 0), a first row and column for all the earlier tokens together
+    (column 0: what each token gives to tokens 0..a-1, summed; row 0 looks at nothing). Exact sums of the
+    model's weights; each row still sums to what the token gives (1 in all)."""
+    inside = layer_weights[:, a:b, a:b]
+    if a == 0:
+        return inside
+    heads, m = inside.shape[0], b - a
+    out = np.zeros((heads, m + 1, m + 1), dtype=layer_weights.dtype)
+    out[:, 1:, 1:] = inside
+    out[:, 1:, 0] = layer_weights[:, a:b, :a].sum(-1)
+    return out
+
+
 def head_view(tokens, layer_weights: np.ndarray, layer: int, *, prompt_tokens: int | None = None,
-              head: int | None = None, lang: str = "en", url_prefix: str | None = None, big: bool = False) -> Page:
+              head: int | None = None, lang: str = "en", url_prefix: str | None = None, big: bool = False,
+              window: tuple[int, int] | None = None) -> Page:
     """bertviz's head view of one layer: `layer_weights` (heads, n, n); `head` (None = all) starts selected.
     Tokens from `prompt_tokens` on are marked as generated; `url_prefix` serves the libraries (None: inline);
-    `big`: projector mode (larger type) from the start."""
+    `big`: projector mode (larger type) from the start. `window` (a, b): draw tokens a..b-1 only (a long text:
+    `head_window`), with the earlier tokens as one row (`windowed`) and a note that says so."""
     lang = lang if lang in LANGS else "en"
     L = functools.partial(text, lang=lang)
     heads, n = layer_weights.shape[0], layer_weights.shape[-1]
     names = labels(tokens)
     if len(names) != n:
         raise ValueError(f"{len(names)} tokens for {n} attention positions")
+    window_note = []
+    if window is not None:
+        a, b = window
+        if not 0 <= a < b <= n:
+            raise ValueError(f"window {window} outside the text's {n} tokens")
+        layer_weights = windowed(layer_weights, a, b)
+        names = ([L("window_earlier", n=a)] if a else []) + names[a:b]
+        prompt_tokens = None if prompt_tokens is None else max(0, prompt_tokens - a) + (1 if a else 0)
+        window_note = [L("window_note", a=a, b=b - 1, n=n)] + ([L("window_before", n=a)] if a else [])
+        n = len(names)
     tri = triangles(layer_weights)  # quantized once: what is sent, and how many lines it draws
     lines_drawn = int(np.count_nonzero(tri))
     lazy = lines_drawn > LINE_BUDGET
-    notes = [L("head_help"), L("shift")] + ([L("lazy", n=n, heads=heads, lines=lines_drawn)] if lazy else [])
+    notes = [L("head_help"), L("shift")] + window_note + ([L("lazy", n=n, heads=heads, lines=lines_drawn)] if lazy else [])
     data = dict(lang=lang, labels=names, heads=heads, layers=[int(layer)], scale=SCALE, lazy=lazy,
                 gen=_gen_flags(n, prompt_tokens), boundary=n if prompt_tokens is None else int(prompt_tokens),
                 genColor=GEN_COLOR, lines=lines_drawn, weights=deflate(tri),

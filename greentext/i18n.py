@@ -271,6 +271,14 @@ WORDS: dict[str, tuple[str, str]] = {
              "under the pointer are drawn.",
              "{n} tokens × {heads} cabeças = {lines:,} linhas: demais para desenhar de uma vez, então são desenhadas "
              "as linhas do token sob o mouse."),
+    "window_earlier": ("⋯ {n} earlier", "⋯ {n} anteriores"),
+    "window_note": ("Tokens {a}–{b} of {n}: a window of the text, so its lines fit one screen (the slider under "
+                    "it moves it). The heatmap shows the whole text.",
+                    "Tokens {a}–{b} de {n}: uma janela do texto, para as linhas caberem numa tela (o controle logo abaixo "
+                    "dela a move). O mapa de calor mostra o texto inteiro."),
+    "window_before": ("\u201c⋯ {n} earlier\u201d receives what these tokens give to all the tokens before the window.",
+                      "\u201c⋯ {n} anteriores\u201d recebe o que estes tokens dão a todos os tokens antes da janela."),
+    "window": ("Head view: first token of the window", "Visão por cabeça: primeiro token da janela"),
     "too_long": ("{n} tokens: the bertviz views draw up to {max} tokens (GPT-2's context). The heatmap shows them all.",
                  "{n} tokens: as visões do bertviz desenham até {max} tokens (o contexto do GPT-2). O mapa de calor "
                  "mostra todos."),

@@ -223,3 +223,24 @@ def test_model_view_words_follow_the_page():
     assert page.data["text"]["heads_axis"] == "Cabeças" and page.data["text"]["layers_axis"] == "Camadas"
     assert page.data["text"]["detail_heading"] == "Camada {layer}, cabeça {head}"
     assert "Layer:" not in page.html and "Camada:" in page.html
+
+
+def test_a_window_keeps_the_weights_exact():
+    """The window's rows are the model's weights among its tokens, plus one column for everything before it:
+    each row still sums to the token's whole attention (1), nothing rescaled."""
+    import numpy as np
+
+    from greentext.attention_view import head_window, windowed
+
+    rng = np.random.default_rng(0)
+    n, heads = 50, 3
+    w = np.tril(rng.random((heads, n, n)))
+    w /= w.sum(-1, keepdims=True)
+    assert head_window(10) is None and head_window(50) == (30, 50) and head_window(50, 7) == (7, 27)
+    assert head_window(50, -3) == (0, 20) and head_window(50, 99) == (30, 50)
+    sub = windowed(w, 7, 27)
+    assert sub.shape == (heads, 21, 21)
+    np.testing.assert_allclose(sub[:, 1:].sum(-1), 1.0, rtol=1e-6)  # every window token's row sums to 1
+    np.testing.assert_array_equal(sub[:, 1:, 1:], w[:, 7:27, 7:27])
+    np.testing.assert_allclose(sub[:, 1:, 0], w[:, 7:27, :7].sum(-1))
+    assert not sub[:, 0].any() and np.array_equal(windowed(w, 0, 20), w[:, :20, :20])

@@ -168,3 +168,29 @@ def test_english_then_a_phone(browser, app_url, shots):
         shot(page, shots, "en-390x844.png")
     finally:
         context.close()
+
+
+def test_a_long_text_fits_one_screen_as_a_window(browser, app_url, shots):
+    """Issue 20, item 6: a long text's head view was one column of every token (13,984 px at 407 tokens); now
+    its drawing is a window of the last tokens that fits the screen, and the slider right under it moves it."""
+    context, page = open_app(browser, app_url, locale="pt-BR")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    try:
+        frames = show(page, "\n".join([PT_TEXT] * 4))
+        head = frames["a-head-view"]
+        drawing = head.evaluate("document.querySelector('#vis svg').getBoundingClientRect().height")
+        assert drawing <= 600, drawing
+        assert "anteriores" in head.evaluate("document.body.innerText")  # the earlier tokens, as one row
+        window = page.locator("#a-window")
+        expect(window).to_be_visible()
+        below = window.bounding_box()["y"] - page.locator("#a-head-view").bounding_box()["y"]
+        assert below <= page.locator("#a-head-view").bounding_box()["height"] + 40  # right under the view
+        number = window.locator("input[type=number]")
+        number.fill("0")
+        number.press("Enter")
+        head = page.frame_locator("#a-head-view iframe")
+        expect(head.locator("body")).to_contain_text("Tokens 0–19 de", timeout=SLOW)
+        expect(head.locator("body")).not_to_contain_text("anteriores")
+        shot(page, shots, "pt-BR-long-window.png")
+    finally:
+        context.close()

@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 from conftest import PT
 
-from greentext import charts
+from greentext import attention_view, charts
 from greentext.ui.app import App
 from greentext.ui.attention import AttentionTab
 
@@ -19,10 +19,11 @@ def tab(engine):
 
 
 def test_show_draws_every_view(tab):
-    figure, head_html, note, model_html = tab.show("the lecture\n>be me and then", 1, -1, "the lecture\n>be me")
+    figure, head_html, note, model_html, window = tab.show("the lecture\n>be me and then", 1, -1, "the lecture\n>be me")
     assert figure.layout.title.text == "layer 1 · average of heads"
     assert 'sandbox="allow-scripts"' in head_html and 'sandbox="allow-scripts"' in model_html and note == ""
-    figure, head_html, note = tab.show_layer("the lecture", 0, 1, None,
+    assert window["visible"] is False  # a short text: all its tokens in the head view, no window
+    figure, head_html, note, _ = tab.show_layer("the lecture", 0, 1, None,
                                              request=PT)
     assert figure.layout.title.text == "camada 0 · cabeça 1" and "Visão por cabeça" in head_html
 
@@ -32,7 +33,7 @@ def test_the_layer_slider_waits_for_a_text(tab):
 
 
 def test_a_text_longer_than_the_context_says_so(tab, engine):
-    _, _, note, _ = tab.show(" ".join(str(i) for i in range(300)), 0, 0, None)
+    _, _, note, _, _ = tab.show(" ".join(str(i) for i in range(300)), 0, 0, None)
     assert "tokens were dropped" in note
 
 
@@ -92,11 +93,28 @@ def test_bad_text_and_layer_are_named(tab):
 
 def test_projector_mode_draws_larger(tab):
     text = "the lecture\n>be me and then"
-    figure, head_html, _, model_html = tab.show(text, 0, -1, None, True)
+    figure, head_html, _, model_html, _ = tab.show(text, 0, -1, None, True)
     assert figure.layout.font.size == charts.HEATMAP_TYPE[True][0]
     assert 'class=&quot;big&quot;' in head_html and 'class=&quot;big&quot;' in model_html
-    normal, head_html, _ = tab.show_layer(text, 0, -1, None, False)
+    normal, head_html, _, _ = tab.show_layer(text, 0, -1, None, False)
     assert normal.layout.font.size < figure.layout.font.size and 'class=&quot;big&quot;' not in head_html
     # toggled later: the heatmap alone is drawn again (the frames resize themselves)
     assert tab.show_heatmap(text, 0, -1, None, True).layout.font.size == figure.layout.font.size
     assert isinstance(tab.show_heatmap(" ", 0, -1, None, True), type(gr.skip()))
+
+
+def test_a_long_text_is_drawn_as_a_window_the_slider_moves(tab):
+    """Issue 20, item 6: a long text's head view was one column of every token (17,527 px tall at 512
+    tokens); now it draws HEAD_WINDOW tokens, the last ones first, and the slider moves the window."""
+    HEAD_WINDOW = attention_view.HEAD_WINDOW[False]
+    text = "\n".join(f">line {i} of the story" for i in range(30))
+    n = len(tab.weights(text).tokens)
+    _, head_html, _, _, window = tab.show(text, 0, -1, None)
+    assert window["visible"] is True and window["maximum"] == n - HEAD_WINDOW and window["value"] == n - HEAD_WINDOW
+    assert "⋯ " in head_html and f"Tokens {n - HEAD_WINDOW}–{n - 1} of {n}" in head_html
+    _, head_html, _, window = tab.show_layer(text, 0, -1, None, False, 0, request=PT)
+    assert window["value"] == 0 and "Tokens 0–" in head_html and "anteriores" not in head_html  # at the start
+    _, _, _, window = tab.show_layer(text, 0, -1, None, False, 10_000)
+    assert window["value"] == n - HEAD_WINDOW  # kept inside the text
+    _, _, _, window = tab.show_layer(text, 0, -1, None, True, None)  # projector mode: fewer, larger rows
+    assert window["maximum"] == n - attention_view.HEAD_WINDOW[True] > n - HEAD_WINDOW

@@ -27,8 +27,9 @@ SCRIPT_URL = "gradio_api/file="
 # stay in a cache shared by the users, keyed by the text, least recently used out first, bounded by bytes
 # (the bundled model's longest text, 512 tokens, is 25 MB of weights: 6 layers × 4 heads × 512² float32).
 CACHE_MB = float(os.environ.get("GREENTEXT_ATTENTION_CACHE_MB", "256"))
-# The events' last input is projector mode, read from the page as the event starts.
-WITH_MODE = "(...args) => [...args.slice(0, -1), document.body.classList.contains('big')]"
+# The events' fifth input is projector mode, read from the page as the event starts (the sixth, the head
+# view's window, stays as it is).
+WITH_MODE = "(...args) => [...args.slice(0, 4), document.body.classList.contains('big'), ...args.slice(5)]"
 FRAMES_JS = (attention_view.WEB / "attention_tab.js").read_text(encoding="utf-8")
 # Projector mode on a wide screen: the views and the heatmap one under the other, each the page's width.
 BIG_LAYOUT = "<style>body.big #a-views > * { min-width: 100% !important; }</style>"
@@ -63,18 +64,21 @@ class AttentionTab:
         return {"tokens": [export.token_json(t) for t in att.tokens], "layer": layer,
                 "attention": att.weights[layer].round(5).tolist(), "truncated_tokens": att.truncated_tokens}
 
-    def show(self, text, layer, head, prompt, big=False, request: gr.Request = None) -> tuple:
-        """(heatmap, head view, notes, model view) of `text`; `prompt` is its prompt part (None: all of it);
-        `big`: projector mode."""
+    def show(self, text, layer, head, prompt, big=False, start=None, request: gr.Request = None) -> tuple:
+        """(heatmap, head view, notes, model view, window slider) of `text`; `prompt` is its prompt part (None:
+        all of it); `big`: projector mode. A long text's head view starts at its last tokens (`start` is
+        not read: a new text)."""
         return self.views(text, int(layer), int(head), prompt, lang(request), model_view=True, big=bool(big))
 
-    def show_layer(self, text, layer, head, prompt, big=False, request: gr.Request = None) -> tuple:
-        """(heatmap, head view, notes) of another layer or head; nothing before a text is shown."""
+    def show_layer(self, text, layer, head, prompt, big=False, start=None, request: gr.Request = None) -> tuple:
+        """(heatmap, head view, notes, window slider) of another layer or head, or another window of a long
+        text (`start`: its first token); nothing before a text is shown."""
         if not (text or "").strip():
-            return gr.skip(), gr.skip(), gr.skip()
-        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=False, big=bool(big))
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return self.views(text, int(layer), int(head), prompt, lang(request), model_view=False, big=bool(big),
+                          start=start)
 
-    def show_heatmap(self, text, layer, head, prompt, big=False, request: gr.Request = None):
+    def show_heatmap(self, text, layer, head, prompt, big=False, start=None, request: gr.Request = None):
         """The heatmap alone, at projector mode's size or back (the bertviz frames resize themselves)."""
         if not (text or "").strip():
             return gr.skip()
@@ -105,7 +109,7 @@ class AttentionTab:
         return story, None  # e.g. a prompt cut to the context
 
     def views(self, text: str, layer: int, head: int, prompt: str | None, page: str, model_view: bool,
-              big: bool = False) -> tuple:
+              big: bool = False, start: int | None = None) -> tuple:
         with self.app.errors():
             att = self.weights(text)
         tokens, n_prompt = self.shown_tokens(att, text, prompt)
@@ -113,14 +117,21 @@ class AttentionTab:
         notes = [i18n.text("truncated_note", page, k=att.truncated_tokens)] if att.truncated_tokens else []
         head_html = model_html = ""
         too_long = attention_view.too_long(len(tokens), page)
+        window = None
         if too_long:
             notes.append(too_long)
         else:
             kw = dict(prompt_tokens=n_prompt, lang=page, url_prefix=SCRIPT_URL, big=big)
-            head_html = attention_view.head_view(tokens, att.weights[layer], layer, head=head, **kw).iframe()
+            window = attention_view.head_window(len(tokens), None if start is None else int(start),
+                                                attention_view.HEAD_WINDOW[big])
+            head_html = attention_view.head_view(tokens, att.weights[layer], layer, head=head, window=window,
+                                                 **kw).iframe()
             model_html = attention_view.model_view(tokens, att.weights, **kw).iframe() if model_view else ""
         note = " ".join(f"⚠️ {views.esc(n)}" for n in notes)
-        return (figure, head_html, note, model_html) if model_view else (figure, head_html, note)
+        # the window's slider: shown for a long text only, its range the text's possible first tokens
+        slider = gr.update(visible=window is not None, maximum=max(1, len(tokens) - attention_view.HEAD_WINDOW[big]),
+                           value=window[0] if window else 0)
+        return (figure, head_html, note, model_html, slider) if model_view else (figure, head_html, note, slider)
 
     def _weights(self, text: str) -> Attention:
         """The engine's attention of `text` (`self.weights`: the same, through the cache; its `cache_info()`
@@ -144,17 +155,20 @@ def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr
             # js_on_load sizes each frame to its content and passes projector mode in (attention_tab.js)
             head_view = gr.HTML("", label=I18N("head_view"), elem_id="a-head-view", head=BIG_LAYOUT,
                                 js_on_load="const RESTYLE = true;\n" + FRAMES_JS)
+            # a long text: which of its tokens the head view draws (attention_view.head_window), right under it
+            window = gr.Slider(0, 1, value=0, step=1, label=I18N("window"), visible=False, elem_id="a-window")
         with gr.Column(scale=3):
             plot = gr.Plot(elem_id="a-plot", show_label=False)  # its label badge would cover the title
     model_view = gr.HTML("", label=I18N("model_view"), elem_id="a-model-view",
                          js_on_load="const RESTYLE = false;\n" + FRAMES_JS)
 
     common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, js=WITH_MODE)
-    inputs = [text, layer, head, prompt, big]
-    go.click(handlers.show, inputs, [plot, head_view, note, model_view], **common)
+    inputs = [text, layer, head, prompt, big, window]
+    go.click(handlers.show, inputs, [plot, head_view, note, model_view, window], **common)
     # input: dragging, arrow keys and the typed number all re-render; always_last skips stale values
-    layer.input(handlers.show_layer, inputs, [plot, head_view, note], trigger_mode="always_last", **common)
-    head.input(handlers.show_layer, inputs, [plot, head_view, note], **common)
+    for control in (layer, window):
+        control.input(handlers.show_layer, inputs, [plot, head_view, note, window], trigger_mode="always_last", **common)
+    head.input(handlers.show_layer, inputs, [plot, head_view, note, window], **common)
     head_view.projector(handlers.show_heatmap, inputs, plot, trigger_mode="always_last", **common)
     text.input(lambda: None, None, prompt, api_visibility="private")  # typed text: all of it is prompt
     return text, prompt
