@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,16 +29,23 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.startup_seconds = None
         self.process = None
+        # The server's log goes to a file (`log()` reads it): a pipe nobody reads fills up in a long run,
+        # and then every thread of the server that logs waits on it.
+        self.log_file = tempfile.NamedTemporaryFile("w+", prefix="greentext-server-", suffix=".log", delete=False)
+
+    def log(self) -> str:
+        """What the server has written to its stderr so far."""
+        return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")
 
     def __enter__(self) -> str:
         env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **self.env)
         started = time.perf_counter()
         self.process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--model", self.model, "--port",
                                          str(self.port), "--device", "cpu"], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                        stdout=subprocess.DEVNULL, stderr=self.log_file, text=True)
         while time.perf_counter() - started < self.timeout:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the app exited: {self.process.stderr.read()[-2000:]}")
+                raise RuntimeError(f"the app exited: {self.log()[-2000:]}")
             try:
                 with urllib.request.urlopen(self.url, timeout=2) as response:
                     if response.status == 200 and response.read(100):
@@ -53,3 +61,5 @@ class Server:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log_file.close()
+        Path(self.log_file.name).unlink(missing_ok=True)

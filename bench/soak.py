@@ -39,6 +39,10 @@ BAD = [  # (endpoint, arguments, a word the message must name)
 ]
 STEP_COUNT_JS = ("() => { const m = (document.querySelector('#p-status')?.innerText || '').match(/· (\\d+)\\//); "
                  "return m ? m[1] : null; }")  # the walk's steps as the Probabilities status shows them
+# A step is on screen once the status shows a count, and another one: while gradio redraws the status its text
+# has no count for a moment (null), which an earlier soak took for "changed" and went on before the step.
+STEP_SHOWN_JS = f"(before) => {{ const now = ({STEP_COUNT_JS})(); return now !== null && now !== before; }}"
+FINISHED_JS = "() => (document.querySelector('#p-status')?.innerText || '').includes('✔')"
 CACHE_CLEANING = "60/300"  # gradio's download copies: cleaned every minute once 5 minutes old (default 600/1800)
 
 
@@ -121,7 +125,9 @@ def user(url: str, index: int, deadline: float, tally: Tally, start: threading.B
 
 
 def presenter(url: str, deadline: float, tally: Tally) -> None:
-    """Steps through the Probabilities tab in chromium, downloading both CSVs every fifth step."""
+    """Steps through the Probabilities tab in chromium as a presenter does: the next click once the step is
+    on screen, R when the story has ended (or every 60 steps), both CSVs every fifth step. A failure is
+    recorded with what the page showed and the browser's console errors since the last step."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -130,19 +136,25 @@ def presenter(url: str, deadline: float, tally: Tally) -> None:
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: console.append(f"page error: {e}"))
         page.goto(url)
         page.get_by_role("tab", name="Probabilities").click()
+        page.wait_for_function(f"() => ({STEP_COUNT_JS})() !== null", timeout=120_000)
         steps = 0
         while time.time() < deadline:
-            try:  # as a presenter does: the next click once the step is on the screen
+            console.clear()
+            try:
                 before = page.evaluate(STEP_COUNT_JS)
+                again = steps % 60 == 57 or page.evaluate(FINISHED_JS)  # never just before a download
                 clicked = time.time()
-                page.locator("#p-reset" if steps % 60 == 57 else "#p-sample").click()  # never just before a download
-                # the status's "· N/80 tokens" count changed (its text alone also changes with gradio's timer)
-                page.wait_for_function(f"(before) => ({STEP_COUNT_JS})() !== before", arg=before, timeout=120_000)
+                page.locator("#p-reset" if again else "#p-sample").click()
+                if not (again and before == "0"):  # a reset of a fresh walk changes nothing on screen
+                    page.wait_for_function(STEP_SHOWN_JS, arg=before, timeout=120_000)
                 tally.step_seconds.append(time.time() - clicked)
                 steps += 1
-                if steps % 5 == 0:
+                if steps % 5 == 0 and page.evaluate(STEP_COUNT_JS) != "0":
                     for button in ("#p-csv", "#p-slides"):
                         try:  # saved at once; else, as a person would, a tap on the file's own button
                             with page.expect_download(timeout=20_000) as download:
@@ -156,7 +168,9 @@ def presenter(url: str, deadline: float, tally: Tally) -> None:
                         download.value.delete()  # the browser's own copy: only the server's folders count
                         tally.add(kind)
             except Exception as err:  # noqa: BLE001
-                tally.add("failed", f"presenter: {type(err).__name__}: {err}")
+                shown = page.evaluate("() => document.querySelector('#p-status')?.innerText || ''")
+                seen = f" [status: {shown.strip()!r}; {'; '.join(console[-3:]) or 'no console errors'}]"
+                tally.add("failed", f"presenter: {type(err).__name__}: {str(err)[:300]}{seen}")
         browser.close()
 
 
@@ -200,10 +214,12 @@ def run(minutes: float = 30, users: int = 32, every: float = 60, model: str | No
                 time.sleep(min(every, max(deadline - now, 0.0) + 0.5))
             for t in threads:
                 t.join(timeout=180)
+            log = server.log()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    problems = [line for line in log.splitlines() if "Traceback" in line or "Error" in line]
     return {"rows": rows, "counts": dict(tally.counts), "errors": tally.errors, "users": users,
-            "step_seconds": tally.step_seconds,
+            "step_seconds": tally.step_seconds, "server_log": {"lines": len(log.splitlines()), "problems": problems},
             "minutes": minutes, "presenter": with_presenter}
 
 
@@ -237,6 +253,13 @@ def table(result: dict) -> str:
         steps = sorted(result["step_seconds"])
         lines.append(f"The presenter's steps (click → on screen, the next click after it): {len(steps)}, median "
                      f"{steps[len(steps) // 2]:.1f} s, 95th percentile {steps[int(0.95 * (len(steps) - 1))]:.1f} s.")
+    presenter_failures = [e for e in result["errors"] if e.startswith("presenter:")]
+    if result["presenter"]:
+        lines.append(f"Presenter failures: {len(presenter_failures)}.")
+    log = result.get("server_log")
+    if log is not None:
+        lines.append(f"The server's log: {log['lines']} lines, {len(log['problems'])} naming an error or a traceback"
+                     + (f" (first: {log['problems'][0][:200]})" if log["problems"] else "") + ".")
     if result["errors"]:
         lines += ["", "Failures seen (first few): " + "; ".join(result["errors"][:5])]
     return "\n".join(lines)
