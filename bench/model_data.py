@@ -2,10 +2,11 @@
 
     python -m bench.model_data [--out BENCHMARKS.md]
 
-1. The curve: the bundled recipe (`--preset bundled`: 600 steps × 4 × 256 tokens, lr 5e-4, dropout 0.1)
-   run on 25%, 50% and 100% of the training stories (seeded subsets, `runs/curve/train-*.jsonl`), each
-   measured on every frozen validation story (never trained on): held-out loss and perplexity, overall
-   and per language. The 100% run is the bundled model itself.
+1. The curve: model v3's recipe (`--preset bundled --max-steps 600`: 600 steps × 4 × 256 tokens, lr 5e-4,
+   dropout 0.1) run on 25%, 50% and 100% of its 13,775 training stories (nested seeded subsets,
+   `--subsets` writes `runs/curve/train-*.jsonl`), each measured on every frozen validation story (never
+   trained on): held-out loss and perplexity, overall and per language. The 100% run is model v3 itself
+   (read from git history); the bundled model (v3.1: 2,000 steps on 14,633 stories) is measured beside them.
 2. The prose: from the same base checkpoint (part 1a, 800 steps on the Debian text), 100 steps at the same
    constant learning rate on the Debian text alone vs on the Debian text + the project's prose; the
    greentext validation loss of each (the base never sees a greentext: a measure of how much closer to
@@ -18,13 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CURVE = [("25%", ROOT / "runs/curve/ft-25", ROOT / "runs/curve/train-25.jsonl"),
-         ("50%", ROOT / "runs/curve/ft-50", ROOT / "runs/curve/train-50.jsonl"),
-         ("100% (the bundled model)", ROOT / "assets/model", ROOT / "assets/corpus/greentexts.jsonl")]
+V3_STORIES = 13_775  # model v3's training stories: the curve's 100%
+CURVE = [("25%", ROOT / "runs/curve/ft-25", ROOT / "runs/curve/train-25.jsonl", 600),
+         ("50%", ROOT / "runs/curve/ft-50", ROOT / "runs/curve/train-50.jsonl", 600),
+         ("100% (model v3)", "v3", None, 600),
+         ("the bundled model, v3.1 (all 14,633 stories)", ROOT / "assets/model", ROOT / "assets/corpus/greentexts.jsonl",
+          2000)]
 PROSE_RUN, CONTROL_RUN = ROOT / "runs/base-b", ROOT / "runs/base-control"
 
 
@@ -56,21 +62,31 @@ def curve_rows() -> tuple[list[str], list[str]]:
     val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))
     pt, en = [d for d in val if is_portuguese(d)], [d for d in val if not is_portuguese(d)]
     rows = [f"Each run measured on the {len(val):,} frozen validation stories ({len(pt):,} in Portuguese).", "",
-            "| training stories | stories | tokens seen (600 × 4 × 256) | epochs | held-out loss | perplexity | "
+            "| training stories | stories | tokens seen (steps × 4 × 256) | epochs | held-out loss | perplexity | "
             "perplexity en | perplexity pt |", "|---|---|---|---|---|---|---|---|"]
     missing = []
-    for label, run, data in CURVE:
-        if not (run / "config.json").exists() or not data.exists():
-            missing.append(label)
-            continue
-        print(f"measuring {label}", file=sys.stderr, flush=True)
-        loaded = load_model(str(run), device="cpu")
-        model, tok = loaded.model, loaded.tokenizer
-        stories = count_lines(data)
-        tokens = sum(len(ids) + 1 for ids in tok(load_documents(str(data)))["input_ids"])
-        loss, loss_en, loss_pt = (held_out(model, tok, docs) for docs in (val, en, pt))
-        rows.append(f"| {label} | {stories:,} | {600 * 4 * 256:,} | {600 * 4 * 256 / tokens:.1f} | {loss:.3f} | "
-                    f"{perplexity(loss):.1f} | {perplexity(loss_en):.1f} | {perplexity(loss_pt):.1f} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, run, data, steps in CURVE:
+            if run == "v3":  # model v3, from git history; its data: the training file as it was then
+                from bench.models import previous_model
+
+                run = previous_model(Path(tmp), "v3")
+                data = Path(tmp) / "v3-train.jsonl"
+                shown = subprocess.run(["git", "show", "d941a45:assets/corpus/greentexts.jsonl"], cwd=ROOT,
+                                       capture_output=True)
+                data.write_bytes(shown.stdout if shown.returncode == 0 else b"")
+            if run is None or not (run / "config.json").exists() or not data.exists() or not count_lines(data):
+                missing.append(label)
+                continue
+            print(f"measuring {label}", file=sys.stderr, flush=True)
+            loaded = load_model(str(run), device="cpu")
+            model, tok = loaded.model, loaded.tokenizer
+            stories = count_lines(data)
+            tokens = sum(len(ids) + 1 for ids in tok(load_documents(str(data)))["input_ids"])
+            loss, loss_en, loss_pt = (held_out(model, tok, docs) for docs in (val, en, pt))
+            seen = steps * 4 * 256
+            rows.append(f"| {label} | {stories:,} | {steps:,} × 4 × 256 = {seen:,} | {seen / tokens:.1f} | {loss:.3f} | "
+                        f"{perplexity(loss):.1f} | {perplexity(loss_en):.1f} | {perplexity(loss_pt):.1f} |")
     return rows, missing
 
 

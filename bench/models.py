@@ -19,7 +19,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PREVIOUS = "644f55e"  # the commit of the previous bundled model (v2: 6 × 256, base + 600 steps on 3,173 stories)
+# Earlier bundled models, read from git history: v2 (6 × 256, base + 600 steps on 3,173 stories) and v3 (6 × 320,
+# the same base as today's + 600 steps on 13,775 stories).
+EARLIER = {"v2": "644f55e", "v3": "d941a45"}
 
 LOAD = ("import time, torch, transformers; from greentext.loading import load_model; t0 = time.perf_counter(); "
         "from transformers import GPT2LMHeadModel, GPT2TokenizerFast; t1 = time.perf_counter(); "
@@ -37,13 +39,13 @@ def load_seconds(path: Path, repeats: int) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in runs]
 
 
-def previous_model(folder: Path) -> Path | None:
-    """The previous bundled model, checked out of git history into `folder` (None outside a git clone)."""
-    out = folder / "previous"
+def previous_model(folder: Path, version: str = "v2") -> Path | None:
+    """An earlier bundled model (`EARLIER`), checked out of git history into `folder` (None outside a git clone)."""
+    out = folder / version
     out.mkdir()
     for name in ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
                  "tokenizer_config.json"):
-        done = subprocess.run(["git", "show", f"{PREVIOUS}:assets/model/{name}"], cwd=ROOT, capture_output=True)
+        done = subprocess.run(["git", "show", f"{EARLIER[version]}:assets/model/{name}"], cwd=ROOT, capture_output=True)
         if done.returncode != 0:
             return None
         (out / name).write_bytes(done.stdout)
@@ -57,7 +59,7 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_promp
     lines = []
     val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))
     with tempfile.TemporaryDirectory() as tmp:
-        previous = previous_model(Path(tmp))
+        previous, v3 = previous_model(Path(tmp), "v2"), previous_model(Path(tmp), "v3")
         timed = {"assets/model": ROOT / "assets/model", "assets/model-base": ROOT / "assets/model-base"}
         if previous is not None:
             timed["previous bundled model"] = previous
@@ -68,8 +70,9 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_promp
                   "| model | GPT-2 code import | `load_model` | max `load_model` |", "|---|---|---|---|"]
         lines += [f"| {n} | {statistics.median(a for a, _ in t):.2f} s | {statistics.median(b for _, b in t):.2f} s | "
                   f"{max(b for _, b in t):.2f} s |" for n, t in times.items()]
-        candidates = [("previous bundled model (v2: 6 × 256, 3,173 stories)", previous),
-                      ("the bundled model (`assets/model`)", ROOT / "assets/model"),
+        candidates = [("model v2 (6 × 256, 600 steps on 3,173 stories)", previous),
+                      ("model v3 (6 × 320, 600 steps on 13,775 stories)", v3),
+                      ("the bundled model, v3.1 (`assets/model`: 2,000 steps on 14,633 stories)", ROOT / "assets/model"),
                       ("its base alone, before fine-tuning (`assets/model-base`)", ROOT / "assets/model-base")]
         rows, missing = [], []
         for label, path in candidates:

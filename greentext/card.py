@@ -122,9 +122,13 @@ def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict]
     shape = f"{info.layers} layers, {info.hidden} wide, {info.heads} heads, {info.context}-token context"
     if base:
         bm = base["metrics"]
+        # what the base read, as its own data setting names it (the project's prose joins the Debian text)
+        read = "freely licensed text from Debian packages" + (
+            " and plain stories and dialogues written for the project" if "prose" in str(
+                base["hyperparameters"].get("data", "")) else "")
         what = (f"a small GPT-2 ({shape}; {info.parameters:,} parameters; GPT-2's own 50,257-token vocabulary) "
                 f"made in two phases, as the project's report does it: **pretrained on general English** "
-                f"(`{base['path']}`: {bm['train_tokens']:,} tokens of freely licensed text from Debian packages, "
+                f"(`{base['path']}`: {bm['train_tokens']:,} tokens of {read}, "
                 f"{bm['steps']} steps) and then **fine-tuned on greentexts** ({m['steps']} steps). It has none "
                 f"of GPT-2's own pretrained knowledge — only what these two corpora taught it — and exists so the "
                 f"demo runs offline.")
