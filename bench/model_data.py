@@ -25,7 +25,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-V3_STORIES = 13_775  # model v3's training stories: the curve's 100%
 CURVE = [("25%", ROOT / "runs/curve/ft-25", ROOT / "runs/curve/train-25.jsonl", 600),
          ("50%", ROOT / "runs/curve/ft-50", ROOT / "runs/curve/train-50.jsonl", 600),
          ("100% (model v3)", "v3", None, 600),
@@ -34,12 +33,21 @@ CURVE = [("25%", ROOT / "runs/curve/ft-25", ROOT / "runs/curve/train-25.jsonl", 
 PROSE_RUN, CONTROL_RUN = ROOT / "runs/base-b", ROOT / "runs/base-control"
 
 
-def make_subsets(source: Path = ROOT / "assets/corpus/greentexts.jsonl", out: Path = ROOT / "runs/curve") -> list[Path]:
-    """The curve's training subsets: one seeded shuffle of the training stories (`random.Random("curve")`),
+V3 = "d941a45"  # a commit with model v3 and its training file (13,775 stories): the curve's 100%
+
+
+def v3_stories() -> str:
+    """Model v3's training file, from git history (the curve's stories)."""
+    return subprocess.run(["git", "show", f"{V3}:assets/corpus/greentexts.jsonl"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def make_subsets(out: Path = ROOT / "runs/curve") -> list[Path]:
+    """The curve's training subsets: one seeded shuffle of model v3's training stories (`random.Random("curve")`),
     its first 25% and 50%, so the smaller subset lies inside the larger. Written to runs/curve/train-NN.jsonl."""
     import random
 
-    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for line in v3_stories().splitlines() if line.strip()]
     random.Random("curve").shuffle(lines)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -72,9 +80,7 @@ def curve_rows() -> tuple[list[str], list[str]]:
 
                 run = previous_model(Path(tmp), "v3")
                 data = Path(tmp) / "v3-train.jsonl"
-                shown = subprocess.run(["git", "show", "d941a45:assets/corpus/greentexts.jsonl"], cwd=ROOT,
-                                       capture_output=True)
-                data.write_bytes(shown.stdout if shown.returncode == 0 else b"")
+                data.write_text(v3_stories(), encoding="utf-8")
             if run is None or not (run / "config.json").exists() or not data.exists() or not count_lines(data):
                 missing.append(label)
                 continue

@@ -134,11 +134,23 @@ def test_attention_bertviz_offline_and_sandboxed(browser, app_url):
         model = bertviz_frame(page, "a-model-view")
         engine = APP["demo"].greentext.engine
         att = engine.attention(text)
-        n = len(att.tokens)
+        from greentext.attention_view import head_window
+
+        a, b = head_window(len(att.tokens))  # a long text: a window of its last tokens, the earlier ones one row
         frame = page.frame_locator("#a-head-view iframe")
+        expect(frame.locator("#left text")).to_have_count(b - a + 1)
+        expect(frame.locator("#left text").first).to_have_text(f"⋯ {a} earlier")
+        expect(frame.locator("#left text").nth(1)).to_have_text(att.tokens[a].token)
+        # the window moved to the text's start: its tokens are the text's first ones, index for index
+        number = page.locator("#a-window input[type=number]")
+        number.fill("0")
+        number.press("Enter")
+        expect(frame.locator("body")).to_contain_text("Tokens 0–", timeout=SLOW)
+        head = bertviz_frame(page, "a-head-view")
+        n = b - a
         expect(frame.locator("#left text")).to_have_count(n)
         expect(frame.locator("#left text").first).to_have_text(att.tokens[0].token)
-        # the drawing: every token on both sides, attention lines, one square per head
+        # the drawing: every token of the window on both sides, attention lines, one square per head
         assert head.evaluate("document.querySelectorAll('#right text').length") == n
         lines = head.evaluate("document.querySelectorAll('#attention line').length")
         assert lines > 0 or head.evaluate("GT.lazy")

@@ -105,8 +105,7 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         rows_one_line_high(page, "#p-table table.cands")
         page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(500)
-        wait_idle(page)
-        shot(page, "presentation.png", full_page=False)  # what the projector shows
+        wait_idle(page)  # (the README's presentation.png: test_presentation_slide_fits_the_projector…)
     finally:
         context.close()
 
@@ -167,7 +166,7 @@ def test_presentation_slide_fits_the_projector_and_marks_each_draw(browser, app_
         expect(page.locator("#p-status")).to_contain_text("· 11/", timeout=SLOW)
         wait_idle(page)
         expect(page.locator("#p-table .step-reveal")).to_have_count(0)  # an undo draws nothing
-        shot(page, "presentation-long.png", full_page=False)
+        shot(page, "presentation.png", full_page=False)  # what the projector shows, 11 steps into a long story
     finally:
         context.close()
 
@@ -242,7 +241,6 @@ def test_phone_every_tab_one_tap_and_step_controls_by_the_table(browser, app_url
         expect(page.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
         expect(page.locator("#p-plot .modebar-container")).to_be_hidden()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
-        shot(page, "phone-probabilities.png")
     finally:
         context.close()
 
