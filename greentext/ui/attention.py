@@ -117,19 +117,18 @@ class AttentionTab:
         notes = [i18n.text("truncated_note", page, k=att.truncated_tokens)] if att.truncated_tokens else []
         head_html = model_html = ""
         too_long = attention_view.too_long(len(tokens), page)
-        window = None
+        window, size = None, attention_view.HEAD_WINDOW[big]  # the head view's window: tokens at once
         if too_long:
             notes.append(too_long)
         else:
             kw = dict(prompt_tokens=n_prompt, lang=page, url_prefix=SCRIPT_URL, big=big)
-            window = attention_view.head_window(len(tokens), None if start is None else int(start),
-                                                attention_view.HEAD_WINDOW[big])
+            window = attention_view.head_window(len(tokens), None if start is None else int(start), size)
             head_html = attention_view.head_view(tokens, att.weights[layer], layer, head=head, window=window,
                                                  **kw).iframe()
             model_html = attention_view.model_view(tokens, att.weights, **kw).iframe() if model_view else ""
         note = " ".join(f"⚠️ {views.esc(n)}" for n in notes)
         # the window's slider: shown for a long text only, its range the text's possible first tokens
-        slider = gr.update(visible=window is not None, maximum=max(1, len(tokens) - attention_view.HEAD_WINDOW[big]),
+        slider = gr.update(visible=window is not None, maximum=max(1, len(tokens) - size),
                            value=window[0] if window else 0)
         return (figure, head_html, note, model_html, slider) if model_view else (figure, head_html, note, slider)
 
