@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from greentext import attention_view as av
+from greentext.present import attention_html as av
 
 from .shapes import engine_for
 

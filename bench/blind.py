@@ -37,10 +37,10 @@ def whole_lines(text: str) -> str:
 
 
 def model_samples(path: str, n: int, lang: str, first_seed: int = 0) -> list[str]:
-    from greentext.engine import Engine
-    from greentext.evaluate import FORMAT_SETTINGS
-    from greentext.loading import load_model
-    from greentext.settings import SamplingSettings
+    from greentext.decode.engine import Engine
+    from greentext.training.evaluate import FORMAT_SETTINGS
+    from greentext.model.loading import load_model
+    from greentext.decode.settings import SamplingSettings
 
     engine = Engine(load_model(path, device="cpu"))
     prompt = PROMPTS[lang]
@@ -52,8 +52,8 @@ def model_samples(path: str, n: int, lang: str, first_seed: int = 0) -> list[str
 
 
 def validation_stories(n: int, lang: str, seed: int = 0) -> list[str]:
-    from greentext.evaluate import is_portuguese
-    from greentext.stories import VAL, read
+    from greentext.training.evaluate import is_portuguese
+    from greentext.training.greentexts import VAL, read
 
     prompt = PROMPTS[lang]
     pool = [s["text"].split("\n", 1)[1] for s in read(VAL) if s["text"].split("\n")[1].strip().lower() == prompt]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import torch
 
-from greentext.settings import SamplingSettings
+from greentext.decode.settings import SamplingSettings
 
 from .shapes import engine_for
 
@@ -70,7 +70,7 @@ def bench_shape(shape: str, tokens: int, repeats: int) -> dict:
 def without_ranks():
     """The engine as it was before every token kept its rank and probabilities: `measure` hands back only
     the chosen id (the one host copy the draw always needed), so the difference is the cost of the ranks."""
-    from greentext import engine
+    from greentext.decode import engine
 
     def id_only(stages, chosen, greedy, probs=None):
         return torch.cat([chosen.float(), torch.zeros(3, device=chosen.device)])
@@ -117,8 +117,8 @@ def sampling_cost(vocab: int = 50257, repeats: int = 200) -> list[dict]:
     """Milliseconds to choose one token from (1, vocab) logits, per setting: what each user's row costs
     the batch worker every step on top of the shared forward pass (it cannot be shared: each user has
     their own settings and seeded generator, as in `generate()`)."""
-    from greentext import sampling
-    from greentext.steps import measure
+    from greentext.decode import sampling
+    from greentext.decode.steps import measure
 
     logits = torch.randn(1, vocab, generator=torch.Generator().manual_seed(0)) * 3
     generator = torch.Generator().manual_seed(0)
@@ -149,7 +149,7 @@ def sampling_cost(vocab: int = 50257, repeats: int = 200) -> list[dict]:
 
 def bench_batching(shape: str, tokens: int, users=(1, 4, 16)) -> list[dict]:
     """Aggregate decode tokens/s of the batch worker with n generations submitted together (no web server)."""
-    from greentext.batching import BatchWorker
+    from greentext.decode.batching import BatchWorker
 
     engine = engine_for(shape)
     worker = BatchWorker(engine, max_batch=max(users))

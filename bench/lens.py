@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from greentext.lens import lens_of_ids
+from greentext.probes.lens import lens_of_ids
 
 from .attention import text_of
 from .shapes import engine_for

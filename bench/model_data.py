@@ -11,7 +11,7 @@
    constant learning rate on the Debian text alone vs on the Debian text + the project's prose; the
    greentext validation loss of each (the base never sees a greentext: a measure of how much closer to
    stories the prose brings it), read from the two runs' logs.
-3. The stories and prose written for v3 (`python -m greentext.briefs summary`).
+3. The stories and prose written for v3 (`python -m greentext.training.briefs summary`).
 Runs that are not on this machine are named, never estimated.
 """
 
@@ -63,9 +63,9 @@ def count_lines(path: Path) -> int:
 
 
 def curve_rows() -> tuple[list[str], list[str]]:
-    from greentext.data import load_documents
-    from greentext.evaluate import held_out, is_portuguese, perplexity
-    from greentext.loading import load_model
+    from greentext.training.documents import load_documents
+    from greentext.training.evaluate import held_out, is_portuguese, perplexity
+    from greentext.model.loading import load_model
 
     val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))
     pt, en = [d for d in val if is_portuguese(d)], [d for d in val if not is_portuguese(d)]
@@ -123,7 +123,7 @@ def run() -> str:
                   f"on different mixes, so not comparable)."]
     else:
         lines.append("The two 100-step runs (`runs/base-b`, `runs/base-control`) are not on this machine.")
-    from greentext.briefs import summary
+    from greentext.training.briefs import summary
 
     s = summary()
     lines += ["", "### Written for v3", "", "```json", json.dumps(s, indent=1), "```"]

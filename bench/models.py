@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.models [--repeats 5] [--samples 100]
 
 Every model is measured on the frozen validation stories (assets/corpus/greentexts-val.jsonl) by
-`greentext.evaluate.measure`: held-out loss and perplexity, the next-token distribution after `\\n>`,
+`greentext.training.evaluate.measure`: held-out loss and perplexity, the next-token distribution after `\\n>`,
 and format and repeat rates of 100 samples from `>be me`. Rows for models that are not on this machine
 (the from-scratch run lives in runs/, the previous bundled model is read from git history) are skipped
 with a note, never estimated.
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # the same base as today's + 600 steps on 13,775 stories).
 EARLIER = {"v2": "644f55e", "v3": "d941a45"}
 
-LOAD = ("import time, torch, transformers; from greentext.loading import load_model; t0 = time.perf_counter(); "
+LOAD = ("import time, torch, transformers; from greentext.model.loading import load_model; t0 = time.perf_counter(); "
         "from transformers import GPT2LMHeadModel, GPT2TokenizerFast; t1 = time.perf_counter(); "
         "load_model({path!r}, device='cpu'); print(t1 - t0, time.perf_counter() - t1)")
 
@@ -53,8 +53,8 @@ def previous_model(folder: Path, version: str = "v2") -> Path | None:
 
 
 def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_prompts: int = 100) -> str:
-    from greentext.data import load_documents
-    from greentext.evaluate import measure, table
+    from greentext.training.documents import load_documents
+    from greentext.training.evaluate import measure, table
 
     lines = []
     val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))
@@ -89,7 +89,7 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_promp
               table(rows), "", deep_table(rows)]
     lines += [f"\nNot on this machine, so not measured: {m}." for m in missing]
     if write_card and rows:  # the same table, in the bundled model's card
-        from greentext.evaluate import write_card_section
+        from greentext.training.evaluate import write_card_section
 
         note = (f"Measured by `python -m bench.models` on the {len(val)} frozen validation stories "
                 f"(`assets/corpus/greentexts-val.jsonl`, never trained on); samples: {samples} from `>be me`, "

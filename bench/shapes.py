@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 
-from greentext.engine import Engine
-from greentext.loading import BUNDLED_MODEL, LoadedModel, ModelInfo
+from greentext.decode.engine import Engine
+from greentext.model.loading import BUNDLED_MODEL, LoadedModel, ModelInfo
 
 SHAPES = {"small": dict(n_layer=12, n_embd=768, n_head=12), "medium": dict(n_layer=24, n_embd=1024, n_head=16)}
 
@@ -22,7 +22,7 @@ def random_gpt2(shape: str):
     """(model, tokenizer): GPT-2 of this shape with random weights, fp32, eval mode, GPT-2's tokenizer."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from greentext.tokens import gpt2_tokenizer
+    from greentext.model.tokens import gpt2_tokenizer
 
     tok = gpt2_tokenizer()
     torch.manual_seed(0)

@@ -3,7 +3,7 @@
     python -m bench.training [--shapes 6x256,6x384] [--steps 6] [--out BENCHMARKS.md]
 
 Each row trains a fresh model with GPT-2's vocabulary (50,257 tokens, tied output layer) on random token
-blocks (batch 8 × 256), as `python -m greentext.train` does: forward, loss, backward, clip, AdamW step.
+blocks (batch 8 × 256), as `python -m greentext.training.train` does: forward, loss, backward, clip, AdamW step.
 The rows run side by side in one process, so their ratios are comparable; absolute numbers are noisy.
 """
 
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
 
         intro = ("Training tokens/s on this machine (batch 8 × 256, AdamW, GPT-2's vocabulary, 2 threads), every row "
                  "measured side by side in one run; bf16 = `torch.autocast('cpu', dtype=torch.bfloat16)` "
-                 "(`--precision bf16` in `python -m greentext.train`).")
+                 "(`--precision bf16` in `python -m greentext.training.train`).")
         write_sections(Path(args.out), [("Training speed", intro + "\n\n" + "\n".join(rows))],
                        "python -m bench.training")
     return 0

@@ -28,7 +28,7 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def tokenizer():
-    from greentext.tokens import gpt2_tokenizer
+    from greentext.model.tokens import gpt2_tokenizer
 
     return gpt2_tokenizer()
 
@@ -61,7 +61,7 @@ def other_tiny_path(tmp_path_factory, tokenizer):
 
 @pytest.fixture(scope="session")
 def engine(tiny_path):
-    from greentext.engine import Engine
+    from greentext.decode.engine import Engine
 
     return Engine.load(str(tiny_path), device="cpu")
 
@@ -84,8 +84,8 @@ class SlowModel:
 
 @pytest.fixture(scope="session")
 def slow_engine(tiny_path):
-    from greentext.engine import Engine
-    from greentext.loading import load_model
+    from greentext.decode.engine import Engine
+    from greentext.model.loading import load_model
 
     slow = Engine(load_model(str(tiny_path), device="cpu"))
     slow.model = SlowModel(slow.model)

@@ -44,7 +44,7 @@ def app_url(request):
     from greentext.ui import build_app, launch_kwargs
 
     if BUNDLED_CONFIG.exists():
-        from greentext.engine import Engine
+        from greentext.decode.engine import Engine
 
         engine = Engine.load(device="cpu")  # the default: the bundled model
     else:

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from greentext.settings import PROMPT_MAX_CHARS, SamplingSettings
+from greentext.decode.settings import PROMPT_MAX_CHARS, SamplingSettings
 
 from conftest import EMOJI, HTML, MIXED, RTL, launch
 
@@ -28,7 +28,7 @@ def test_model_info(client, engine):
 
 def test_model_info_names_no_server_path():
     """A checkpoint inside the app's folder is named relative to it, the bundled model by its name."""
-    from greentext.loading import APP_ROOT, ModelInfo
+    from greentext.model.loading import APP_ROOT, ModelInfo
 
     info = ModelInfo("x", 1, 1, 1, 1, 1, 1, "cpu", "float32", card=str(APP_ROOT / "assets/model/README.md"))
     assert info.public()["card"] == "assets/model/README.md" and info.as_dict()["card"].startswith("/")
@@ -39,7 +39,7 @@ def test_model_info_names_no_server_path():
 
 
 def test_generate_equals_the_engine(client, engine):
-    from greentext.settings import SamplingSettings
+    from greentext.decode.settings import SamplingSettings
 
     text = client.predict(">be me", 0.9, 40, 0.9, 20, 7, api_name="/generate")
     assert text == engine.generate(">be me", SamplingSettings(0.9, 40, 0.9, 20, 7)).text
@@ -170,7 +170,7 @@ def test_lone_surrogate_over_raw_http_is_named(served, client):
 
 
 def test_rate_limit_through_the_api(served, monkeypatch):
-    from greentext.limits import RateLimiter
+    from greentext.decode.limits import RateLimiter
 
     monkeypatch.setattr(served[0].greentext, "rate_limit", RateLimiter(2, 60))
     c = gradio_client.Client(served[0].local_url, verbose=False)
@@ -237,7 +237,7 @@ def test_stop_frees_the_model_at_once(slow_engine):
 
 
 def test_out_of_memory_is_a_message_and_the_server_goes_on(client, engine, monkeypatch):
-    import greentext.batching as batching
+    import greentext.decode.batching as batching
 
     def oom(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from greentext import attention_view as av
+from greentext.present import attention_html as av
 
 ROUNDING = 0.5 / av.SCALE + 1e-6  # uint8 rounding: each weight within half a step of 1/255
 
@@ -230,7 +230,7 @@ def test_a_window_keeps_the_weights_exact():
     each row still sums to the token's whole attention (1), nothing rescaled."""
     import numpy as np
 
-    from greentext.attention_view import head_window, windowed
+    from greentext.present.attention_html import head_window, windowed
 
     rng = np.random.default_rng(0)
     n, heads = 50, 3

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from greentext.batching import BatchWorker, Busy
-from greentext.settings import InvalidSetting, SamplingSettings
+from greentext.decode.batching import BatchWorker, Busy
+from greentext.decode.settings import InvalidSetting, SamplingSettings
 
 PROMPTS = [">be me", "the lecture\n>be me", "feijoada on wednesday\n>be me\n>", "", "you're a model\n>be me model"]
 
@@ -58,8 +58,8 @@ def test_batched_logits_match_solo_logits(engine):
     """The numbers a batched row sees are the solo numbers up to float rounding."""
     import torch
 
-    from greentext.batching import _Batch
-    from greentext.engine import Decoder
+    from greentext.decode.batching import _Batch
+    from greentext.decode.engine import Decoder
 
     batch = _Batch(engine.model)
     prompts = [engine.prepare(p, 10).ids for p in PROMPTS[:3]]
@@ -86,8 +86,8 @@ def test_a_shared_prefill_matches_solo_prefills(engine):
     each alone (to float rounding), nothing non-finite from the padding, and decoding goes on alike."""
     import torch
 
-    from greentext.batching import _Batch, prefill_group
-    from greentext.engine import Decoder
+    from greentext.decode.batching import _Batch, prefill_group
+    from greentext.decode.engine import Decoder
 
     prompts = [engine.prepare(p, 10).ids for p in PROMPTS]  # lengths 1 to 11 tokens
     assert len({len(p) for p in prompts}) > 2
@@ -137,7 +137,7 @@ def test_bad_settings_and_a_full_queue_are_refused(engine):
 
 
 def test_a_failing_request_does_not_stop_the_worker(engine, worker, monkeypatch):
-    from greentext import batching
+    from greentext.decode import batching
 
     real = batching.Decoder
 

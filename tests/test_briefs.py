@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from greentext import briefs
+from greentext.training import briefs
 
 
 def test_a_brief_is_the_same_draw_every_time_and_batches_differ():

@@ -132,9 +132,9 @@ def test_attention_bertviz_offline_and_sandboxed(browser, app_url):
         page.locator("#a-show").click()
         head = bertviz_frame(page, "a-head-view")
         model = bertviz_frame(page, "a-model-view")
-        engine = APP["demo"].greentext.engine
+        engine = APP["demo"].greentext.decode.engine
         att = engine.attention(text)
-        from greentext.attention_view import head_window
+        from greentext.present.attention_html import head_window
 
         a, b = head_window(len(att.tokens))  # a long text: a window of its last tokens, the earlier ones one row
         frame = page.frame_locator("#a-head-view iframe")

@@ -28,14 +28,14 @@ def test_compare_on_a_projector_in_english(browser, app_url):
         expect(page.locator("#c-tokens .cmp-top li")).to_have_count(5, timeout=SLOW)  # B's story, scored
         wait_idle(page)
         # B's story is the app's model alone with the same settings and seed (the core tests check A's too)
-        from greentext.settings import SamplingSettings
+        from greentext.decode.settings import SamplingSettings
 
         alone = tab.app.engine.generate("the lecture\n>be me", SamplingSettings(0.8, 50, 0.95, 30, 42))
         expect(field(page, "c-text")).to_have_value(tab.app.display.story(alone.prompt, alone.text).story)
         for side in ("a", "b"):
             expect(page.locator(f"#c-story-{side} .gt-gen").first).to_be_visible()
         expect(page.locator("#c-head-a")).to_contain_text("A · base · assets/model-base")
-        expect(page.locator("#c-tokens .ctok")).to_have_count(len(APP["demo"].greentext.engine.tokenizer.encode(
+        expect(page.locator("#c-tokens .ctok")).to_have_count(len(APP["demo"].greentext.decode.engine.tokenizer.encode(
             field(page, "c-text").input_value())))
         expect(page.locator("#c-plot .js-plotly-plot").first).to_be_visible(timeout=SLOW)
         shot(page, "compare.png")

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from pages import SLOW, expect, field, open_app, shot, wait_idle
 
-from greentext import share
+from greentext.present import share
 
 zxingcpp = pytest.importorskip("zxingcpp")
 Image = pytest.importorskip("PIL.Image")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from greentext.loading import BUNDLED_MODEL
-from greentext.train import BUNDLED_SIZE, SIZES
+from greentext.model.loading import BUNDLED_MODEL
+from greentext.training.train import BUNDLED_SIZE, SIZES
 
 BASE_MODEL = BUNDLED_MODEL.parent / "model-base"
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not (BUNDLED_MODEL / "config.json").exists(), re
 
 @pytest.fixture(scope="module")
 def bundled():
-    from greentext.engine import Engine
+    from greentext.decode.engine import Engine
 
     return Engine.load(device="cpu")  # no name: the default is the bundled model
 
@@ -55,7 +55,7 @@ def test_no_server_paths_in_the_committed_files():
 
 
 def test_the_base_is_the_same_shape_and_vocabulary():
-    from greentext.loading import load_model
+    from greentext.model.loading import load_model
 
     base = load_model(str(BASE_MODEL), device="cpu")
     assert base.info.vocab_size == 50257 and base.info.layers == SIZES[BUNDLED_SIZE]["n_layer"]
@@ -75,7 +75,7 @@ def test_card_numbers_are_the_measured_ones():
 
 
 def test_it_writes_greentexts(bundled):
-    from greentext.evaluate import format_rate
+    from greentext.training.evaluate import format_rate
 
     report = format_rate(bundled, n=5)  # the card's first five samples, same seeds
     card = (BUNDLED_MODEL / "README.md").read_text(encoding="utf-8")

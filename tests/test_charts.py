@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from greentext import charts
-from greentext.steps import Candidate, Chosen, Step
-from greentext.tokens import Token
+from greentext.present import charts
+from greentext.decode.steps import Candidate, Chosen, Step
+from greentext.model.tokens import Token
 
 
 def test_step_figure_colours_and_language():

@@ -1,4 +1,4 @@
-"""Two checkpoints side by side (greentext/compare.py): each side is its engine's own exact generation, the
+"""Two checkpoints side by side (greentext/probes/compare.py): each side is its engine's own exact generation, the
 per-token probabilities are each model's own softmax, a foreign tokenizer is refused, and models load once
 and stay bounded."""
 
@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from greentext import compare, views
-from greentext.compare import Checkpoints, Pair, Refused, find_checkpoints, label, short_name
-from greentext.engine import Engine
-from greentext.loading import load_model
-from greentext.settings import InvalidSetting, SamplingSettings
-from greentext.tokens import Token
+from greentext.probes import compare
+from greentext.present import html as views
+from greentext.probes.compare import Checkpoints, Pair, Refused, find_checkpoints, label, short_name
+from greentext.decode.engine import Engine
+from greentext.model.loading import load_model
+from greentext.decode.settings import InvalidSetting, SamplingSettings
+from greentext.model.tokens import Token
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +123,7 @@ def test_where_they_differ_most_reads_like_a_slide():
 
 
 def test_the_chart_has_a_bar_per_token_and_the_difference(pair):
-    from greentext import charts
+    from greentext.present import charts
 
     probs = pair.token_probabilities(">be me >be me")  # a repeated token keeps a bar of its own
     fig = charts.compare_figure(probs.tokens, probs.p_a, probs.p_b, ("base", "fine-tuned"), "pt")

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from greentext import corpus
-from greentext.corpus import Source, build, dictd_entries, fortunes, main, reflow, wordnet_senses
-from greentext.safety import WordFilter
-from greentext.tokens import EOS
+from greentext.training import debian as corpus
+from greentext.training.debian import Source, build, dictd_entries, fortunes, main, reflow, wordnet_senses
+from greentext.present.safety import WordFilter
+from greentext.model.tokens import EOS
 
 _B64 = corpus._B64
 
@@ -117,7 +117,7 @@ def test_build_writes_documents_separated_by_endoftext_and_drops_listed_words(tr
 
 
 def test_the_training_loader_reads_the_corpus_as_its_documents(tree, tmp_path):
-    from greentext.data import load_documents
+    from greentext.training.documents import load_documents
 
     out = tmp_path / "general.txt"
     manifest = build(tree, out, SOURCES, words=WordFilter.default())

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greentext import export
-from greentext.settings import SamplingSettings
-from greentext.spreadsheet import original, text_cell
-from greentext.steps import Candidate, Chosen, Step
+from greentext.present import export
+from greentext.decode.settings import SamplingSettings
+from greentext.present.spreadsheet import original, text_cell
+from greentext.decode.steps import Candidate, Chosen, Step
 
 # What a spreadsheet runs at the start of a cell (written out here, not taken from the module under test).
 RUNS = "=+-@\t\r\n\0＝＋－＠ー"

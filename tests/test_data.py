@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from greentext.data import HUB_DATASET, DataError, clean, load_documents, split_documents
+from greentext.training.documents import HUB_DATASET, DataError, clean, load_documents, split_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 

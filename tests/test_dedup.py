@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from greentext import dedup
+from greentext.training import dedup
 
 STORY = "the bus\n>be me\n>wait for the bus at 7\n>bus arrives full\n>wait for the next one\n>it is also full\n>walk to school\n>arrive before both buses"
 REWORDED = "bus day\n>be me\n>wait for the bus at 7\n>bus arrives full\n>wait for the next one\n>it is also full\n>walk to school\n>beat both buses there"

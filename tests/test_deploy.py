@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from greentext import deploy
+from greentext.ops import deploy
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_ONLY = ("datasets", "matplotlib", "pytest", "hypothesis", "playwright", "zxingcpp", "zxing-cpp")
@@ -38,7 +38,7 @@ def test_the_list_from_this_checkout(files):
     assert {"app.py", "requirements.txt", "README.md", "assets/model/model.safetensors",
             "assets/model-base/model.safetensors", "assets/model/config.json", "assets/model/tokenizer.json",
             "assets/model/README.md", "assets/model/loss.png", "assets/safety/pt-BR.txt",
-            "greentext/web/bertviz_prelude.js", "greentext/ui/app.css"} <= paths
+            "greentext/static/bertviz_prelude.js", "greentext/static/app.css"} <= paths
     assert {p for p in tracked if p.startswith("greentext/") and p.endswith(".py")} <= paths
     shown = set(re.findall(r"\]\((assets/screenshots/[^)]+\.png)\)", (ROOT / "README.md").read_text()))
     assert shown and shown <= paths  # the Space's page renders README: its images go
@@ -62,7 +62,7 @@ def fake_repo(root: Path, *, commit: bool = True) -> Path:
         "NOTES.md": "[more](docs/more.md)\n",
         "docs/more.md": "end\n",
         "greentext/__init__.py": "",
-        "greentext/web/x.js": "1\n",
+        "greentext/static/x.js": "1\n",
         "assets/model/config.json": "{}\n",
         "assets/model/model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ",
         "assets/safety/pt-BR.txt": "x\n",
@@ -92,7 +92,7 @@ def fake_repo(root: Path, *, commit: bool = True) -> Path:
 
 EXPECTED = ["NOTES.md", "README.md", "app.py", "assets/model/config.json", "assets/model/model.safetensors",
             "assets/safety/pt-BR.txt", "assets/screenshots/a.png", "assets/screenshots/b.png", "docs/more.md",
-            "greentext/__init__.py", "greentext/web/x.js", "requirements.txt"]
+            "greentext/__init__.py", "greentext/static/x.js", "requirements.txt"]
 
 
 def test_untracked_and_ignored_files_never_go(tmp_path):
@@ -282,14 +282,14 @@ def test_the_command_without_a_token_exits_2_with_one_line(tmp_path):
     """The real CLI, in a process of its own, with no token anywhere: it stops before any network call."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(HF_HOME=str(tmp_path), HF_HUB_OFFLINE="1")
-    done = subprocess.run([sys.executable, "-m", "greentext.deploy", "--space", "me/greentext"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "greentext.ops.deploy", "--space", "me/greentext"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: no Hugging Face token"), lines
 
 
 def test_deploy_imports_no_gradio():
-    done = subprocess.run([sys.executable, "-c", "import sys, greentext.deploy as d; d.space_files(); "
+    done = subprocess.run([sys.executable, "-c", "import sys, greentext.ops.deploy as d; d.space_files(); "
                            "assert 'gradio' not in sys.modules and 'huggingface_hub' not in sys.modules"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -330,7 +330,7 @@ def test_readme_front_matter_is_a_space_configuration(files):
 def test_readme_deploy_section_names_the_command():
     text = (ROOT / "README.md").read_text()
     section = text.split("## Deploy to a Hugging Face Space", 1)[1].split("\n## ", 1)[0]
-    for command in ("python -m greentext.deploy", "python -m greentext.deploy --space OWNER/NAME",
+    for command in ("python -m greentext.ops.deploy", "python -m greentext.ops.deploy --space OWNER/NAME",
                     "--export", "--cpu-torch", ".gitattributes"):
         assert command in section, command
 
@@ -369,9 +369,9 @@ class Block(importlib.abc.MetaPathFinder, importlib.abc.Loader):  # found (torch
     def create_module(self, spec):
         raise ImportError('dev-only: ' + spec.name)
 sys.meta_path.insert(0, Block())
-from greentext.engine import Engine
+from greentext.decode.engine import Engine
 from greentext.ui import build_app
-from greentext import attention_view
+from greentext.present import attention_html as attention_view
 assert all(p.is_file() for p in attention_view.library_files().values())
 attention_view.head_view_js(); attention_view.model_view_js()
 build_app(Engine.load(device='cpu'))
@@ -390,7 +390,7 @@ print('ok')
 def test_training_without_the_dev_packages_names_the_file(monkeypatch):
     import importlib.util
 
-    from greentext import data
+    from greentext.training import documents as data
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "datasets" else real(name, *a))

@@ -2,9 +2,9 @@
 
 from types import SimpleNamespace
 
-from greentext.display import Display
-from greentext.steps import Candidate, Step
-from greentext.tokens import Token
+from greentext.present.masking import Display
+from greentext.decode.steps import Candidate, Step
+from greentext.model.tokens import Token
 
 PROMPT = SimpleNamespace(context="be me, sh")
 

@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from greentext import downloads
-from greentext.downloads import Downloads
+from greentext.present import downloads
+from greentext.present.downloads import Downloads
 
 
 def test_no_folder_until_the_first_download(tmp_path, monkeypatch):
@@ -38,8 +38,8 @@ def test_folders_of_processes_that_are_gone_are_cleaned_at_start(tmp_path, monke
 
 def test_the_folder_is_gone_when_the_process_ends(tmp_path):
     code = ("import tempfile; tempfile.tempdir = %r\n"
-            "from greentext.downloads import Downloads\n"
+            "from greentext.present.downloads import Downloads\n"
             "d = Downloads(); d.write('a.csv', 'x'); print(d.root)") % str(tmp_path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(downloads.__file__).parent.parent)
+                          cwd=Path(downloads.__file__).parents[2])
     assert Path(done.stdout.strip()).parent == tmp_path and list(tmp_path.iterdir()) == []

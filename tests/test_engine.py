@@ -7,7 +7,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greentext.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
+from greentext.decode.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
 
 from conftest import EMOJI, HTML, MIXED, RTL
 
@@ -75,10 +75,10 @@ def test_random_seed_is_reported_and_replays(engine):
 
 
 def full_stages(engine, settings):
-    from greentext import sampling
+    from greentext.decode import sampling
 
     run = engine.start(PROMPT, settings)
-    from greentext.engine import Decoder
+    from greentext.decode.engine import Decoder
 
     decoder = Decoder(engine.model, run.prompt.ids, engine.device)
     return sampling.process(decoder.logits, settings)
@@ -238,8 +238,8 @@ def test_accepted_text_round_trips_through_the_tokenizer(engine, text):
 
 def test_one_request_path_checks_once(engine, monkeypatch):
     """Every generation (Run, Walk, the batch worker) is prepared by Engine.request: each check runs once."""
-    from greentext import engine as engine_module
-    from greentext.batching import BatchWorker
+    from greentext.decode import engine as engine_module
+    from greentext.decode.batching import BatchWorker
 
     calls = []
     real = engine_module.check_top_n
@@ -270,7 +270,7 @@ def teacher_forced(engine, run):
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: f"T{s.temperature}-k{s.top_k}-p{s.top_p}")
 def test_each_tokens_rank_and_p_are_the_models_numbers(engine, settings):
-    from greentext import sampling
+    from greentext.decode import sampling
 
     run = engine.generate(PROMPT, settings)
     assert len(run.ranks) == len(run.ids)

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from greentext import evaluate
+from greentext.training import evaluate
 
 
 def test_repeats_a_line():
@@ -27,7 +27,7 @@ def test_line_starts_measure_the_token_after_newline_gt(engine):
 
 
 def test_held_out_equals_mean_loss_of_the_blocks(engine):
-    from greentext.data import encode_documents, make_blocks
+    from greentext.training.documents import encode_documents, make_blocks
 
     docs = ["a\n>be me\n>x", "b\n>be me\n>y"]
     blocks = make_blocks(encode_documents(engine.tokenizer, docs), 8, seed=None)

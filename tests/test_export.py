@@ -3,8 +3,8 @@
 import csv
 import io
 
-from greentext import export
-from greentext.steps import Candidate, Chosen, Step
+from greentext.present import export
+from greentext.decode.steps import Candidate, Chosen, Step
 
 
 def steps():

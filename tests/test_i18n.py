@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from greentext import i18n
+from greentext.language import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,8 +5,8 @@ architectures are refused with a message."""
 import pytest
 import torch
 
-from greentext.lens import LensUnsupported, lens_of_ids, logit_lens
-from greentext.settings import InvalidSetting, SamplingSettings
+from greentext.probes.lens import LensUnsupported, lens_of_ids, logit_lens
+from greentext.decode.settings import InvalidSetting, SamplingSettings
 
 TEXT = "the lecture\n>be me"
 
@@ -84,8 +84,8 @@ def tiny_llama(engine):
     """An engine on a tiny Llama (another architecture), built from its config: no hub."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from greentext.engine import Engine
-    from greentext.loading import LoadedModel, ModelInfo
+    from greentext.decode.engine import Engine
+    from greentext.model.loading import LoadedModel, ModelInfo
 
     config = LlamaConfig(vocab_size=len(engine.tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64)

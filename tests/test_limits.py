@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from greentext.limits import RateLimited, RateLimiter, env_float, is_out_of_memory
+from greentext.decode.limits import RateLimited, RateLimiter, env_float, is_out_of_memory
 
 
 def test_rate_limiter_token_bucket():

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from greentext.loading import ModelLoadError, eager_twin, load_model, pick_device, pick_dtype
+from greentext.model.loading import ModelLoadError, eager_twin, load_model, pick_device, pick_dtype
 
 
 def test_model_facts(tiny_path):

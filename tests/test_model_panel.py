@@ -28,7 +28,7 @@ def carded(tmp_path_factory, tiny_path):
 
 
 def test_about_and_card_come_from_the_model_card(carded, tiny_path):
-    from greentext.loading import load_model
+    from greentext.model.loading import load_model
 
     info = load_model(str(carded), device="cpu").info
     assert info.about == ("A small GPT-2 made in two phases: pretrained on general English, then fine-tuned "
@@ -40,7 +40,7 @@ def test_about_and_card_come_from_the_model_card(carded, tiny_path):
 def test_the_panel_shows_it_and_serves_only_the_cards_image(carded):
     import httpx
 
-    from greentext.engine import Engine
+    from greentext.decode.engine import Engine
     from greentext.ui import build_app, card_markdown, launch_kwargs
 
     engine = Engine.load(str(carded), device="cpu")
@@ -85,7 +85,7 @@ def test_the_compare_line_and_the_bundled_name_follow_the_pages_language(engine)
     """Issue 20.4: "Compare tab: A = … loads on first use…" and "(bundled)" stayed English in pt-BR."""
     from types import SimpleNamespace
 
-    from greentext.loading import BUNDLED_NAME
+    from greentext.model.loading import BUNDLED_NAME
     from greentext.ui import build_app
 
     demo = build_app(engine)
@@ -93,6 +93,6 @@ def test_the_compare_line_and_the_bundled_name_follow_the_pages_language(engine)
     pt = line(request=SimpleNamespace(headers={"accept-language": "pt-BR,pt;q=0.9"}))
     assert "Aba Comparar" in pt and "primeiro uso" in pt and "first use" not in pt
     assert "Compare tab" in line(request=SimpleNamespace(headers={"accept-language": "en-US"}))
-    from greentext import i18n
+    from greentext.language import i18n
 
     assert i18n.text("bundled_name", "pt") == "greentext-tiny (incluído no app)" and BUNDLED_NAME == i18n.text("bundled_name")

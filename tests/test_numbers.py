@@ -1,6 +1,7 @@
 """One number formatter by language (issue 20.4): English 1,234.5 / Brazilian Portuguese 1.234,5."""
 
-from greentext import i18n, numbers
+from greentext.language import i18n
+from greentext.language import numbers
 
 
 def test_every_kind_of_number_in_both_languages():

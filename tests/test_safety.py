@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from greentext import views
-from greentext.safety import MASK, WordFilter, mask_step
-from greentext.steps import Candidate, Chosen, Step
+from greentext.present import html as views
+from greentext.present.safety import MASK, WordFilter, mask_step
+from greentext.decode.steps import Candidate, Chosen, Step
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +83,14 @@ def test_filter_is_fast_enough_for_streaming(words):
 
 
 def _tokens(*raws):
-    from greentext.tokens import Token, visible
+    from greentext.model.tokens import Token, visible
 
     return [Token(i, visible(r), r) for i, r in enumerate(raws)]
 
 
 def test_a_text_is_masked_by_its_whole_words_not_by_token_fragments(words):
     """Issue 20: "nobody" cut into `nob` + `ody` showed as "███ody"; a listed word cut in two is masked whole."""
-    from greentext.safety import mask_tokens
+    from greentext.present.safety import mask_tokens
 
     innocent = _tokens(">", "nob", "ody", " did", " the", " ass", "ignment", " or", " the", " cock", "tail")
     assert mask_tokens(innocent, words) == innocent
@@ -100,7 +100,7 @@ def test_a_text_is_masked_by_its_whole_words_not_by_token_fragments(words):
 
 
 def test_a_candidate_is_read_with_the_end_of_the_context(words):
-    from greentext.safety import mask_after
+    from greentext.present.safety import mask_after
 
     assert mask_after("be me\n>nob", "ody", words) == "ody"  # the word is "nobody"
     assert mask_after("be me, sh", "it", words) == "██"  # the word is listed

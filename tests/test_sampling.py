@@ -4,8 +4,8 @@ import pytest
 import torch
 from transformers.generation.logits_process import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
-from greentext import sampling
-from greentext.settings import SamplingSettings
+from greentext.decode import sampling
+from greentext.decode.settings import SamplingSettings
 
 LOGITS = torch.tensor([[2.0, 1.0, 0.5, 0.5, -1.0, 3.0, 0.0, -2.0, 1.5, 0.2]])
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greentext.settings import (InvalidSetting, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX, as_seed,
+from greentext.decode.settings import (InvalidSetting, SamplingSettings, TEMPERATURE_MAX, TOP_K_MAX, as_seed,
                                 check_prompt, check_top_n, PROMPT_MAX_CHARS)
 
 
@@ -118,8 +118,8 @@ def test_any_json_value_is_a_valid_setting_or_named(t, k, p, n, seed):
 
 def test_the_prompt_length_message_names_the_bundled_models_real_context():
     """Issue 20.11: it said "~1,000 tokens" while the bundled model reads 512."""
-    from greentext import i18n
-    from greentext.train import BUNDLED_SIZE, SIZES
+    from greentext.language import i18n
+    from greentext.training.train import BUNDLED_SIZE, SIZES
 
     context = SIZES[BUNDLED_SIZE]["n_positions"]
     for lang in ("en", "pt"):

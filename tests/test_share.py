@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greentext import share
-from greentext.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
+from greentext.present import share
+from greentext.decode.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
 
 PAGE = "http://127.0.0.1:7860/"
 
@@ -129,7 +129,7 @@ def test_loopback_only_keeps_the_link_and_says_why_the_audience_cannot_open_it()
     for bind in ("127.0.0.1", "localhost", None):
         assert share.audience_url(LINK, bind, lan=lambda: "192.168.1.23") == \
             share.Audience(LINK, "share_local_only", False)
-    from greentext.i18n import text
+    from greentext.language.i18n import text
 
     assert "--host 0.0.0.0" in text("share_local_only", "en") and "só atende neste computador" in \
         text("share_local_only", "pt")

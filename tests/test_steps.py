@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from greentext.settings import SamplingSettings
-from greentext.views import columns, step_html
+from greentext.decode.settings import SamplingSettings
+from greentext.present.html import columns, step_html
 
 
 def sums_to_one(step, field: str, rest: float) -> None:

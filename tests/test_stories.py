@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from greentext import stories
-from greentext.safety import WordFilter
+from greentext.training import greentexts as stories
+from greentext.present.safety import WordFilter
 
 
 def story(id_, *lines, topic="school", title="a title"):
@@ -69,11 +69,11 @@ def test_freeze_adds_without_moving_and_leaves_out_near_duplicates(tmp_path):
 
 
 def test_help_is_an_answer_not_an_error(capsys):
-    """Issue 20.11: `python -m greentext.stories --help` exited 2."""
+    """Issue 20.11: `python -m greentext.training.greentexts --help` exited 2."""
     assert stories.main(["--help"]) == 0 and "check" in capsys.readouterr().out
     assert stories.main([]) == 2
 
 
 def test_the_bundled_corpus_has_no_reworded_copies():
-    """MinHash LSH over word 3-grams (greentext.dedup): the near-duplicates the line rule misses."""
+    """MinHash LSH over word 3-grams (greentext.training.dedup): the near-duplicates the line rule misses."""
     assert stories.minhash_problems() == []

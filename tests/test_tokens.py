@@ -1,6 +1,6 @@
 """GPT-2's real tokenizer, offline, and tokens made visible."""
 
-from greentext.tokens import TokenText, tokenize, visible
+from greentext.model.tokens import TokenText, tokenize, visible
 
 
 def test_tokenizer_is_gpt2s_own(tokenizer):

@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 
-from greentext import train as train_mod
-from greentext.data import make_blocks
-from greentext.train import TrainConfig, parse_args, train
+from greentext.training import train as train_mod
+from greentext.training.documents import make_blocks
+from greentext.training.train import TrainConfig, parse_args, train
 
 STORIES = [
     "the projector\n>be me\n>give a lecture\n>projector dies\n>draw the slides on the board\n>best lecture ever",
@@ -39,15 +39,16 @@ def smaller_tiny(monkeypatch):
     """The 'tiny' preset is the bundled model's shape; tests use a still smaller one, same code path."""
     monkeypatch.setitem(train_mod.SIZES, "tiny", dict(n_layer=1, n_embd=32, n_head=2, n_positions=128))
     # The card's samples are 80 tokens each (the report's length); 12 exercise the same code at a test's cost.
-    from greentext import card, evaluate
+    from greentext.training import card
+    from greentext.training import evaluate
 
     monkeypatch.setitem(card.SAMPLE_SETTINGS, "max_new_tokens", 12)
     monkeypatch.setitem(evaluate.FORMAT_SETTINGS, "max_new_tokens", 12)
 
 
 def test_loss_goes_down_and_the_output_loads_in_the_engine(tmp_path, data_file):
-    from greentext.engine import Engine
-    from greentext.settings import SamplingSettings
+    from greentext.decode.engine import Engine
+    from greentext.decode.settings import SamplingSettings
 
     out = train(tiny_config(tmp_path, data_file), progress=False)
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]

@@ -6,10 +6,10 @@ import gradio as gr
 import pytest
 import torch
 
-from greentext.batching import Busy
-from greentext.limits import RateLimiter
-from greentext.settings import InvalidSetting
-from greentext.ui.app import App, lang, safe_mode_from_env
+from greentext.decode.batching import Busy
+from greentext.decode.limits import RateLimiter
+from greentext.decode.settings import InvalidSetting
+from greentext.ui.context import App, lang, safe_mode_from_env
 
 
 def test_safe_mode_switch(engine, monkeypatch):
@@ -36,7 +36,7 @@ def test_limits_from_the_environment(engine, monkeypatch):
 
 def test_gradios_copies_of_downloads_are_cleaned_on_a_schedule(engine, monkeypatch):
     from greentext.ui import build_app
-    from greentext.ui.app import cache_cleaning_from_env
+    from greentext.ui.context import cache_cleaning_from_env
 
     assert build_app(engine).delete_cache == (600, 1800)  # every 10 minutes, the copies older than 30
     monkeypatch.setenv("GREENTEXT_CACHE_CLEANING", "60/300")

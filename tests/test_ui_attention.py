@@ -8,8 +8,9 @@ import gradio as gr
 import pytest
 from conftest import PT
 
-from greentext import attention_view, charts
-from greentext.ui.app import App
+from greentext.present import attention_html as attention_view
+from greentext.present import charts
+from greentext.ui.context import App
 from greentext.ui.attention import AttentionTab
 
 

@@ -9,11 +9,11 @@ import gradio as gr
 import numpy as np
 import pytest
 
-from greentext.compare import Checkpoints
-from greentext.engine import Engine
-from greentext.limits import RateLimiter
-from greentext.settings import SamplingSettings
-from greentext.ui.app import App
+from greentext.probes.compare import Checkpoints
+from greentext.decode.engine import Engine
+from greentext.decode.limits import RateLimiter
+from greentext.decode.settings import SamplingSettings
+from greentext.ui.context import App
 from greentext.ui.compare import CompareTab
 
 from test_compare import independent_softmax, make_foreign_checkpoint

@@ -6,8 +6,8 @@ import time
 import pytest
 from conftest import PT
 
-from greentext.settings import SamplingSettings
-from greentext.ui.app import App
+from greentext.decode.settings import SamplingSettings
+from greentext.ui.context import App
 from greentext.ui.generate import GenerateTab
 
 

@@ -7,11 +7,12 @@ import gradio as gr
 import pytest
 from conftest import PT
 
-from greentext import lens_view, views
-from greentext.lens import Lens, LensLayer
-from greentext.limits import RateLimiter
-from greentext.tokens import Token
-from greentext.ui.app import App
+from greentext.present import lens_html as lens_view
+from greentext.present import html as views
+from greentext.probes.lens import Lens, LensLayer
+from greentext.decode.limits import RateLimiter
+from greentext.model.tokens import Token
+from greentext.ui.context import App
 from greentext.ui.lens import LensTab
 from greentext.ui.probabilities import ProbabilitiesTab
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from greentext import views
-from greentext.settings import SamplingSettings
-from greentext.ui.app import App
+from greentext.present import html as views
+from greentext.decode.settings import SamplingSettings
+from greentext.ui.context import App
 from greentext.ui.probabilities import ProbabilitiesTab
 
 from conftest import EMOJI, HTML, MIXED, PT, RTL

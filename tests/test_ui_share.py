@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from greentext import share
-from greentext.ui.app import App
+from greentext.present import share
+from greentext.ui.context import App
 from greentext.ui.share import SharePanel
 
 GENERATE = ("the lecture\n>be me", 0.7, 40, 0.9, 60, "7")

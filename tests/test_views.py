@@ -1,8 +1,9 @@
 """HTML views: user text is always escaped; the step table in both languages."""
 
-from greentext import views
-from greentext.steps import Candidate, Chosen, Step
-from greentext.tokens import Token
+from greentext.present import html as views
+from greentext.paths import static_text
+from greentext.decode.steps import Candidate, Chosen, Step
+from greentext.model.tokens import Token
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
@@ -38,9 +39,9 @@ import math  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from greentext.steps import TokenRank  # noqa: E402
+from greentext.decode.steps import TokenRank  # noqa: E402
 
-CSS = (Path(views.__file__).parent / "ui" / "app.css").read_text(encoding="utf-8")
+CSS = static_text("app.css")
 
 
 def ranked(pieces, ranks, prompt="the lecture\n>be", **kw):

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from greentext.settings import InvalidSetting, SamplingSettings
-from greentext.walk import Walk, Walks
+from greentext.decode.settings import InvalidSetting, SamplingSettings
+from greentext.decode.walk import Walk, Walks
 
 from test_engine import PROMPT, SETTINGS
 

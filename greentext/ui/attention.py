@@ -4,7 +4,7 @@ Projector mode (the page's body.big) reaches the views two ways: each event read
 (`WITH_MODE`) and the handlers draw the heatmap and the views at that size; when it is toggled later,
 the page tells the bertviz frames (they re-lay themselves out) and asks for the heatmap again (the
 head view's "projector" event). Each sandboxed frame reports its height and the page sizes it to that
-(`greentext/web/attention_tab.js`).
+(`greentext/static/attention_tab.js`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ import threading
 import cachetools
 import gradio as gr
 
-from .. import attention_view, charts, export, i18n, views
-from ..engine import Attention
-from ..settings import as_int
-from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
+from greentext.present import attention_html as attention_view
+from greentext.present import charts
+from greentext.present import export
+from greentext.language import i18n
+from greentext.present import html as views
+from greentext.decode.engine import Attention
+from greentext.decode.settings import as_int
+from greentext.ui.context import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
 
 # The bertviz views load d3 and jQuery from the app (see cli.launch_kwargs), never a CDN. Relative, so
 # it resolves against the page's own address (also under a proxy path).

@@ -9,18 +9,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import attention_view
-from ..compare import Checkpoints
-from ..engine import Engine
-from ..limits import RateLimiter
-from ..loading import ModelLoadError
-from .app import (CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV,
+from greentext.present import attention_html as attention_view
+from greentext.probes.compare import Checkpoints
+from greentext.decode.engine import Engine
+from greentext.decode.limits import RateLimiter
+from greentext.model.loading import ModelLoadError
+from greentext.ui.context import (CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV,
                   cache_cleaning_from_env)
-from .layout import build_app
+from greentext.ui.layout import build_app
+from greentext.paths import static_text
 
 MCP_ENV = "GREENTEXT_MCP"  # "1": also serve the API as MCP tools (like --mcp)
 QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
-CSS = Path(__file__).with_name("app.css").read_text(encoding="utf-8")
+CSS = static_text("app.css")
 
 
 def configure_queue(demo: gr.Blocks) -> gr.Blocks:

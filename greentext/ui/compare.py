@@ -1,4 +1,4 @@
-"""The Compare tab, `/compare` and `/compare_tokens`: two checkpoints side by side (core: greentext/compare.py).
+"""The Compare tab, `/compare` and `/compare_tokens`: two checkpoints side by side (core: greentext/probes/compare.py).
 
 The tab picks models A and B from the checkpoints the app offers (bundled base vs the app's model by
 default); the API always compares the pair chosen at start-up (`--compare PATH [PATH]`).
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .. import charts, i18n, views
-from ..compare import Checkpoints, facts, label
-from ..settings import MAX_NEW_TOKENS_MAX
-from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.present import charts
+from greentext.language import i18n
+from greentext.present import html as views
+from greentext.probes.compare import Checkpoints, facts, label
+from greentext.decode.settings import MAX_NEW_TOKENS_MAX
+from greentext.ui.context import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
 
 
 class CompareTab:

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from .. import i18n, views
-from ..settings import MAX_NEW_TOKENS_MAX
-from .app import BATCH, DEFAULT_PROMPT, GENERATE_GROUP, I18N, App, gpu, lang, sampling_sliders
+from greentext.language import i18n
+from greentext.present import html as views
+from greentext.decode.settings import MAX_NEW_TOKENS_MAX
+from greentext.ui.context import BATCH, DEFAULT_PROMPT, GENERATE_GROUP, I18N, App, gpu, lang, sampling_sliders
 
 EXAMPLES = [
     "you're a model\n>be me model",

@@ -11,17 +11,22 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import i18n, views
-from ..compare import Checkpoints, facts
-from ..engine import Engine
-from ..loading import BUNDLED_MODEL, BUNDLED_NAME
-from . import attention, generate, probabilities, share
-from . import compare as compare_tab
-from .app import (BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, cache_cleaning_from_env,
+from greentext.language import i18n
+from greentext.present import html as views
+from greentext.probes.compare import Checkpoints, facts
+from greentext.decode.engine import Engine
+from greentext.model.loading import BUNDLED_MODEL, BUNDLED_NAME
+from greentext.ui import attention
+from greentext.ui import generate
+from greentext.ui import probabilities
+from greentext.ui import share
+from greentext.ui import compare as compare_tab
+from greentext.ui.context import (BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, cache_cleaning_from_env,
                   gpu, lang)
+from greentext.paths import static_text
 
-BIG_TYPE_JS = (Path(__file__).with_name("big_type.js")).read_text(encoding="utf-8").strip()
-KEYS_JS = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8").strip()
+BIG_TYPE_JS = static_text("big_type.js").strip()
+KEYS_JS = static_text("keys.js").strip()
 
 
 def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limits) -> gr.Blocks:

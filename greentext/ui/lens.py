@@ -12,10 +12,10 @@ import dataclasses
 
 import gradio as gr
 
-from .. import export
-from ..lens import Lens, LensUnsupported, lens_of_ids, logit_lens
-from ..lens_view import lens_html, note_html
-from .app import CONCURRENCY, I18N, MODEL_GROUP, App, gpu, lang
+from greentext.present import export
+from greentext.probes.lens import Lens, LensUnsupported, lens_of_ids, logit_lens
+from greentext.present.lens_html import lens_html, note_html
+from greentext.ui.context import CONCURRENCY, I18N, MODEL_GROUP, App, gpu, lang
 
 TOP_SHOWN = 5  # tokens per layer in the tab (the slider goes to TOP_SHOWN_MAX; the API to 50)
 TOP_SHOWN_MAX = 10

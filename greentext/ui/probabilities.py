@@ -12,12 +12,15 @@ import os
 
 import gradio as gr
 
-from .. import charts, export, i18n, views
-from ..settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
-from ..downloads import Downloads
-from ..walk import Walk, Walks
-from .app import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
-from .lens import LensTab, section as lens_section
+from greentext.present import charts
+from greentext.present import export
+from greentext.language import i18n
+from greentext.present import html as views
+from greentext.decode.settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
+from greentext.present.downloads import Downloads
+from greentext.decode.walk import Walk, Walks
+from greentext.ui.context import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.ui.lens import LensTab, section as lens_section
 
 # Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
 PRESENT_JS = ("(on) => { document.body.classList.toggle('present', on); "

@@ -3,7 +3,7 @@
 `SharePanel.restore` runs when a page opens: the link's prompt and settings fill the Generate and
 Probabilities forms and its tab is selected (bad values: a message, the default kept). `SharePanel.open`
 runs on the Share button: the link of the tab on screen, the address the audience can reach, the QR code.
-The logic is `greentext/share.py`; this module only talks to gradio.
+The logic is `greentext/present/share.py`; this module only talks to gradio.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 
-from .. import i18n, share, views
-from ..settings import check_prompt
-from .app import I18N, App, lang
+from greentext.language import i18n
+from greentext.present import share
+from greentext.present import html as views
+from greentext.decode.settings import check_prompt
+from greentext.ui.context import I18N, App, lang
 
 # The Share button's JavaScript: the page's own address and the tab on screen go to the server with the forms.
 PAGE_AND_TAB_JS = """(url, tab, ...form) => {

@@ -1,0 +1,413 @@
+"""Every word the app shows, in English and Brazilian Portuguese side by side (no gradio here).
+
+    text("generate_tab", "pt")              # "Gerar"
+    text("masked_many", "en", n=3)          # "3 words masked — lecture-safe mode"
+    lang_of("pt-BR,pt;q=0.9")               # "pt"
+
+`WORDS` maps a key to (English, Portuguese); a test checks that both are there and take the same
+`{placeholders}`. The UI builds gradio's `gr.I18n` for its labels from `TABLES`; the HTML views, charts,
+CSV headers and notes call `text()` with the page's language.
+"""
+
+from __future__ import annotations
+
+from greentext.language.numbers import localized
+from greentext.decode.presets import PRESETS
+
+LANGS = ("en", "pt")  # pt = Brazilian Portuguese (browsers asking for pt or pt-BR)
+
+WORDS: dict[str, tuple[str, str]] = {
+    # ---- tabs and controls (gradio labels) ----
+    "generate_tab": ("Generate", "Gerar"),
+    "probabilities_tab": ("Probabilities", "Probabilidades"),
+    "attention_tab": ("Attention", "Atenção"),
+    "prompt": ("Prompt", "Prompt"),
+    "temperature": ("Temperature (0 = greedy)", "Temperatura (0 = guloso)"),
+    "top_k": ("Top-k (0 = off)", "Top-k (0 = desligado)"),
+    "top_p": ("Top-p (1 = off)", "Top-p (1 = desligado)"),
+    "max_new_tokens": ("Max new tokens", "Máximo de tokens novos"),
+    "seed": ("Seed (empty = random)", "Semente (vazia = aleatória)"),
+    "generate": ("Generate", "Gerar"),
+    "stop": ("Stop", "Parar"),
+    "output": ("Greentext", "Greentext"),
+    "plain": ("Plain text (copy)", "Texto puro (copiar)"),
+    "top_n": ("Candidates shown", "Candidatos mostrados"),
+    "steps": ("Steps", "Passos"),
+    "sample_step": ("Next step (sample)", "Próximo passo (sortear)"),
+    "greedy_step": ("Greedy step", "Passo guloso"),
+    "pick": ("Pick this candidate", "Escolher este candidato"),
+    "pick_rank": ("Candidate rank", "Posição do candidato"),
+    "undo": ("Undo", "Desfazer"),
+    "reset": ("Reset", "Recomeçar"),
+    "run_steps": ("Run N steps", "Rodar N passos"),
+    "csv": ("Download all steps (CSV)", "Baixar todos os passos (CSV)"),
+    "slides": ("Slide-ready CSV", "CSV para slides"),
+    "download_ready": ("⬇ {name} · {n} steps", "⬇ {name} · {n} passos"),
+    "no_steps_yet": ("Nothing to download yet: take a step first (Next step, Greedy step or Run N steps).",
+                     "Nada para baixar ainda: dê um passo antes (Próximo passo, Passo guloso ou Rodar N passos)."),
+    "tokenization": ("The prompt as tokens (id under each)", "O prompt em tokens (id embaixo de cada)"),
+    "text": ("Text", "Texto"),
+    "layer": ("Layer", "Camada"),
+    "head": ("Head", "Cabeça"),
+    "show_attention": ("Show attention", "Mostrar atenção"),
+    "model": ("Model", "Modelo"),
+    "present": ("Presentation mode", "Modo apresentação"),
+    "keys": ("Clicker keys: **→** / **PageDown** next step · **G** greedy step · **←** / **PageUp** undo · **R** reset",
+             "Teclas do passador: **→** / **PageDown** próximo passo · **G** passo guloso · **←** / **PageUp** desfazer · "
+             "**R** recomeçar"),
+    "explain": ("Explain this generation, step by step →", "Explicar esta geração, passo a passo →"),
+    "explain_first": ("Generate a story first: then it can be explained step by step.",
+                      "Gere uma história primeiro: depois ela pode ser explicada passo a passo."),
+    "stopped": ("⏹ stopped", "⏹ parado"),
+    "big": ("Projector mode (large type)", "Modo projetor (letra grande)"),
+    "examples": ("Examples", "Exemplos"),
+    "head_view": ("Head view (bertviz)", "Visão por cabeça (bertviz)"),
+    "model_view": ("Model view (bertviz)", "Visão do modelo (bertviz)"),
+    "about_bundled": (
+        "A small GPT-2 made for this demo in two phases, as in the project's report: **pretrained on general "
+        "English** (freely licensed text from Debian packages), then **fine-tuned on greentexts** written for the "
+        "project. It runs offline and has none of GPT-2's own pretrained knowledge.",
+        "Um GPT-2 pequeno feito para esta demonstração em duas fases, como no relatório do projeto: **pré-treinado "
+        "em inglês geral** (textos de licença livre de pacotes Debian) e depois **ajustado (fine-tuning) em "
+        "greentexts** escritos para o projeto. Roda offline e não tem o conhecimento pré-treinado do GPT-2 original."),
+    "model_card": ("Model card (data, training, measured quality)", "Ficha do modelo (dados, treino, qualidade medida)"),
+    "safe_on": (
+        "🛡️ **Lecture-safe mode: on** · profanity and slurs (English, Portuguese) are shown as ████; the "
+        "probabilities stay the model's own (`--safe-mode off` to turn off)",
+        "🛡️ **Modo seguro para aula: ligado** · palavrões e ofensas (inglês, português) aparecem como ████; as "
+        "probabilidades continuam as do modelo (`--safe-mode off` para desligar)"),
+    "safe_off": ("⚠️ **Lecture-safe mode: off** · the model's words are shown unfiltered",
+                 "⚠️ **Modo seguro para aula: desligado** · as palavras do modelo aparecem sem filtro"),
+    # ---- the model panel (in the page's language, written when the page loads) ----
+    "bundled_name": ("greentext-tiny (bundled)", "greentext-tiny (incluído no app)"),
+    "model_line": ("**{name}** · {parameters:,} parameters · {layers} layers · {heads} heads · context {context} · "
+                   "vocabulary {vocab_size:,} · {device} · {dtype}",
+                   "**{name}** · {parameters:,} parâmetros · {layers} camadas · {heads} cabeças · contexto {context} · "
+                   "vocabulário {vocab_size:,} · {device} · {dtype}"),
+    # ---- status lines and notes ----
+    "generate_status": ("seed **{seed}** · {n} tokens · {tps:.1f} tokens/s · {device} ({dtype})",
+                        "semente **{seed}** · {n} tokens · {tps:.1f} tokens/s · {device} ({dtype})"),
+    "walk_status": ("seed **{seed}** · {n}/{max} tokens", "semente **{seed}** · {n}/{max} tokens"),
+    "time_note": ("Stopped at the time limit of {s:g} s per request.",
+                  "Parou no limite de tempo de {s:g} s por pedido."),
+    "truncated_note": ("The text is longer than the context: its first {k} tokens were dropped.",
+                       "O texto é maior que o contexto: os primeiros {k} tokens foram descartados."),
+    "prompt_empty": ("The prompt is empty, so the model starts from <|endoftext|> (the start of a document).",
+                     "O prompt está vazio, então o modelo começa de <|endoftext|> (o início de um documento)."),
+    "prompt_cut": ("The prompt is {n} tokens long; the first {k} were dropped to leave room for {new} new tokens "
+                   "in the {context}-token context.",
+                   "O prompt tem {n} tokens; os primeiros {k} foram descartados para caber {new} tokens novos no "
+                   "contexto de {context} tokens."),
+    "masked_one": ("1 word masked — lecture-safe mode", "1 palavra mascarada — modo seguro para aula"),
+    "masked_many": ("{n} words masked — lecture-safe mode", "{n} palavras mascaradas — modo seguro para aula"),
+    # ---- errors (toasts carry both languages: an error path has no page language) ----
+    "busy": ("The model is busy: too many requests at once. Try again in a few seconds.",
+             "O modelo está ocupado: pedidos demais ao mesmo tempo. Tente de novo em alguns segundos."),
+    "out_of_memory": ("The model ran out of memory on {device} for this request: try a shorter prompt or fewer new "
+                      "tokens. The server is still running.",
+                      "O modelo ficou sem memória ({device}) neste pedido: tente um prompt menor ou menos tokens "
+                      "novos. O servidor continua no ar."),
+    "rate_limited": ("Too many requests: at most {requests} every {seconds:g} s per client; try again in {wait} s.",
+                     "Muitos pedidos: no máximo {requests} a cada {seconds:g} s por cliente; tente de novo em "
+                     "{wait} s."),
+    # ---- bad input: "{name} must be {allowed} (got {got})" ----
+    "invalid": ("{name} must be {allowed} (got {got})", "{name} deve ser {allowed} (recebido: {got})"),
+    "param_temperature": ("temperature", "temperatura"),
+    "param_seed": ("seed", "semente"),
+    "param_max_new_tokens": ("max_new_tokens", "máximo de tokens novos"),
+    "param_steps": ("steps", "passos"),
+    "param_rank": ("rank", "posição do candidato"),
+    "param_layer": ("layer", "camada"),
+    "param_top_n": ("top_n", "candidatos mostrados"),
+    "allowed_int": ("a whole number from {lo} to {hi}", "um número inteiro de {lo} a {hi}"),
+    # ---- the audience link (Share panel) and links that open the app ----
+    "share": ("Share", "Compartilhar"),
+    "share_close": ("Close", "Fechar"),
+    "share_link": ("Link for the audience (copy)", "Link para o público (copiar)"),
+    "share_help": ("Scan the code or open the link: the app opens with this prompt, these settings, the seed and "
+                   "the {tab} tab.",
+                   "Aponte a câmera para o código ou abra o link: o app abre com este prompt, estas configurações, "
+                   "a semente e a aba {tab}."),
+    "share_qr_alt": ("QR code of the link to this app", "Código QR do link para este app"),
+    "share_local_only": ("The audience cannot open this link: the server listens on this computer only. Restart "
+                         "with `--host 0.0.0.0` (same network) or `--share` (a public link).",
+                         "O público não consegue abrir este link: o servidor só atende neste computador. Reinicie "
+                         "com `--host 0.0.0.0` (mesma rede) ou `--share` (um link público)."),
+    "share_no_lan": ("This computer's network address was not found (no network?), so this link works on this "
+                     "computer only. Connect to the network, or restart with `--share` (a public link).",
+                     "O endereço deste computador na rede não foi encontrado (sem rede?), então este link só "
+                     "funciona neste computador. Conecte-se à rede, ou reinicie com `--share` (um link público)."),
+    "share_lan": ("A local network address: phones must be on the same network (Wi-Fi) as this computer.",
+                  "Um endereço da rede local: os celulares precisam estar na mesma rede (Wi-Fi) deste computador."),
+    "share_dense": ("The long prompt makes a dense code ({n} × {n} squares): from the back of the room a shorter "
+                    "prompt scans more easily.",
+                    "O prompt longo gera um código denso ({n} × {n} quadrados): do fundo da sala, um prompt mais "
+                    "curto é lido com mais facilidade."),
+    "share_too_long": ("The link has {n} characters, more than a QR code holds (about 2,900): copy the link, or "
+                       "shorten the prompt.",
+                       "O link tem {n} caracteres, mais do que cabe num código QR (cerca de 2.900): copie o link, ou "
+                       "encurte o prompt."),
+    "link_title": ("This link", "Este link"),
+    "link_refused": ("The link's {name}={value} was not used: {name} must be {allowed}. The default is kept.",
+                     "O {name}={value} do link não foi usado: {name} deve ser {allowed}. O valor padrão foi "
+                     "mantido."),
+    "link_prompt_refused": ("The link's prompt was not used: it has a control character ({code}) at character {at}; "
+                            "a prompt must be {allowed}. The default is kept.",
+                            "O prompt do link não foi usado: ele tem um caractere de controle ({code}) na posição "
+                            "{at}; um prompt deve ser {allowed}. O valor padrão foi mantido."),
+    "link_prompt_cut": ("The link's prompt has {n} characters: only its first {max} are used (the app's limit).",
+                        "O prompt do link tem {n} caracteres: só os primeiros {max} são usados (o limite do app)."),
+    "allowed_prompt": ("text without control characters (tabs and newlines are fine)",
+                       "texto sem caracteres de controle (tabulações e quebras de linha podem)"),
+    "allowed_temperature": ("0 (greedy) or a number from {lo} to {hi}", "0 (guloso) ou um número de {lo} a {hi}"),
+    "allowed_top_k": ("a whole number from 0 (off) to {hi}", "um número inteiro de 0 (desligado) a {hi}"),
+    "allowed_top_p": ("a number greater than 0 and at most 1 (1 = off)",
+                      "um número maior que 0 e no máximo 1 (1 = desligado)"),
+    "allowed_seed": ("empty (random) or a whole number from 0 to {hi}",
+                     "vazia (aleatória) ou um número inteiro de 0 a {hi}"),
+    "allowed_context": ("a whole number from 1 to {hi} for this model (context {context})",
+                        "um número inteiro de 1 a {hi} para este modelo (contexto de {context})"),
+    "allowed_text": ("text", "texto"),
+    "allowed_prompt_length": ("at most {n:,} characters (of a longer text the model reads only the last tokens its "
+                              "context holds: 512 for the bundled model)",
+                              "no máximo {n:,} caracteres (de um texto mais longo o modelo lê só os últimos tokens que "
+                              "cabem no seu contexto: 512 no modelo incluído)"),
+    "allowed_control": ("valid text without control characters (tabs and newlines are fine)",
+                        "texto válido sem caracteres de controle (tabulações e quebras de linha podem)"),
+    "allowed_pick": ("exactly one of token_id or rank", "exatamente um de token_id ou rank"),
+    "walk_finished_eos": ("The story is finished: the model wrote <|endoftext|> after {n} tokens. Undo or reset to "
+                          "go on.",
+                          "A história terminou: o modelo escreveu <|endoftext|> depois de {n} tokens. Desfaça ou "
+                          "recomece para continuar."),
+    "walk_finished_length": ("The story is finished: it reached its {n} new tokens (Max new tokens). Undo or reset "
+                             "to go on.",
+                             "A história terminou: chegou aos {n} tokens novos (Máximo de tokens novos). Desfaça ou "
+                             "recomece para continuar."),
+    "allowed_top_p_slider": ("a number from {lo} to {hi} (this page's slider)",
+                             "um número de {lo} a {hi} (o controle desta página)"),
+    "allowed_max_new_tokens": ("a whole number from 1 to {hi}", "um número inteiro de 1 a {hi}"),
+    "allowed_seed": ("empty (random) or a whole number from 0 to {hi}",
+                     "vazia (aleatória) ou um número inteiro de 0 a {hi}"),
+    "allowed_tab": ("{tabs} or {last}", "{tabs} ou {last}"),
+    # ---- the story coloured by rank (Generate tab) ----
+    "colour_by_rank": ("Colour each token by its rank", "Colorir cada token pela posição no ranking"),
+    "colour_info": ("How likely each token was when the model chose it, as in GLTR: tap or hover one for its numbers",
+                    "O quanto cada token era provável quando o modelo o escolheu, como no GLTR: toque ou passe o "
+                    "mouse num token para ver os números"),
+    "rank_legend": ("Rank of each token among the model's options when it was chosen:",
+                    "Posição de cada token entre as opções do modelo quando foi escolhido:"),
+    "rank_bin_1": ("#1 (its top choice)", "1º (a opção favorita)"),
+    "rank_bin_2": ("#2–10", "2º–10º"),
+    "rank_bin_3": ("#11–100", "11º–100º"),
+    "rank_bin_4": ("beyond #100", "além do 100º"),
+    "rank_hint": ("Temperature 0: every token is #1; the higher it is, the more come from further down. p = the "
+                  "model's probability (T = 1), then the one it was drawn with (after T, top-k, top-p).",
+                  "Temperatura 0: todo token é o 1º; quanto mais alta, mais tokens vêm de baixo na lista. p = a "
+                  "probabilidade do modelo (T = 1), depois aquela com que foi sorteado (após T, top-k, top-p)."),
+    "rank_tip": ("rank {rank} · p = {p} · after T, top-k, top-p: {p_final}",
+                 "posição {rank} · p = {p} · após T, top-k, top-p: {p_final}"),
+    # ---- the step table (Probabilities tab) ----
+    "col_p": ("p (T=1)", "p (T=1)"),
+    "col_p_help": ("the model's own probability", "a probabilidade do próprio modelo"),
+    "col_t": ("T={t}", "T={t}"),
+    "col_t_help": ("after temperature {t}", "após a temperatura {t}"),
+    "col_greedy": ("T=0", "T=0"),
+    "col_greedy_help": ("greedy: all on #1", "guloso: tudo no 1º"),
+    "col_k": ("top-k {k}", "top-k {k}"),
+    "col_k_help": ("after T and top-k, renormalised over the {k} kept", "após T e top-k, renormalizada entre os {k} mantidos"),
+    "col_final": ("sampled from", "no sorteio"),
+    "col_final_help": ("after top-k and top-p, renormalised over the tokens kept: what the draw uses",
+                       "após top-k e top-p, renormalizada entre os tokens mantidos: o que o sorteio usa"),
+    "col_sum": ("Σ", "Σ"),
+    "col_sum_help_k": ("running total of the top-k column: top-p keeps tokens until it reaches {p}",
+                       "soma acumulada da coluna top-k: o top-p mantém tokens até chegar a {p}"),
+    "col_sum_help": ("running total of the T column: top-p keeps tokens until it reaches {p}",
+                     "soma acumulada da coluna T: o top-p mantém tokens até chegar a {p}"),
+    "chosen": ("chosen", "escolhido"),
+    "others": ("all other tokens", "todos os outros tokens"),
+    "entropy": ("entropy", "entropia"),
+    "kept": ("tokens kept", "tokens mantidos"),
+    "cut_top_k": ("cut (top-k)", "fora (top-k)"),
+    "cut_top_p": ("cut (top-p)", "fora (top-p)"),
+    "cut_greedy": ("greedy: only #1", "guloso: só o 1º"),
+    "step": ("step", "passo"),
+    "step_title": ("Step {n}", "Passo {n}"),
+    "next": ("next token?", "próximo token?"),
+    "how_sampled": ("sampled", "sorteado"),
+    "how_greedy": ("greedy", "guloso"),
+    "how_picked": ("picked by hand", "escolhido à mão"),
+    "step_masked": ("{n} masked — lecture-safe mode (the probabilities are the model's own)",
+                    "{n} mascarado(s) — modo seguro para aula (as probabilidades são as do modelo)"),
+    # ---- the slide-ready CSV's header ----
+    "csv_step": ("step", "passo"),
+    "csv_context": ("context", "contexto"),
+    "csv_chosen": ("chosen (p, T=1)", "escolhido (p, T=1)"),
+    "csv_rank": ("#{n} (p, T=1)", "{n}º (p, T=1)"),
+    "csv_others": ("others (p, T=1)", "outros (p, T=1)"),
+    "csv_entropy": ("entropy (bits)", "entropia (bits)"),
+    # ---- the Attention tab and its bertviz views ----
+    "average": ("average", "média"),
+    "heatmap_average": ("layer {layer} · average of heads", "camada {layer} · média das cabeças"),
+    "heatmap_head": ("layer {layer} · head {head}", "camada {layer} · cabeça {head}"),
+    "head_title": ("Head view · layer {layer}", "Visão por cabeça · camada {layer}"),
+    "model_title": ("Model view · every layer and head", "Visão do modelo · todas as camadas e cabeças"),
+    "head_help": ("Hover a token: lines show where it looks (one colour per head; click a colour to toggle a head, "
+                  "double-click to show only it).",
+                  "Passe o mouse num token: as linhas mostram para onde ele olha (uma cor por cabeça; clique numa cor "
+                  "para ligar/desligar a cabeça, clique duplo para ver só ela)."),
+    "legend_prompt": ("prompt", "prompt"),
+    "legend_gen": ("generated", "gerado"),
+    "shift": ("The row of a token is what the model looked at while reading it, to choose the next one: to see what "
+              "it looked at when it wrote a word, hover the token before it.",
+              "A linha de um token é o que o modelo olhou ao lê-lo, para escolher o próximo: para ver o que ele olhou "
+              "ao escrever uma palavra, passe o mouse no token anterior."),
+    "model_help": ("Click a thumbnail for the detail.", "Clique numa miniatura para ver o detalhe."),
+    "heads_axis": ("Heads", "Cabeças"),
+    "layers_axis": ("Layers", "Camadas"),
+    "detail_heading": ("Layer {layer}, head {head}", "Camada {layer}, cabeça {head}"),
+    "pooled": ("{n} tokens drawn as {m} blocks of about {k} tokens each (labels: token numbers).",
+               "{n} tokens desenhados como {m} blocos de cerca de {k} tokens (rótulos: números dos tokens)."),
+    "lazy": ("{n} tokens × {heads} heads = {lines:,} lines: too many to draw at once, so the lines of the token "
+             "under the pointer are drawn.",
+             "{n} tokens × {heads} cabeças = {lines:,} linhas: demais para desenhar de uma vez, então são desenhadas "
+             "as linhas do token sob o mouse."),
+    "window_earlier": ("⋯ {n} earlier", "⋯ {n} anteriores"),
+    "window_note": ("Tokens {a}–{b} of {n}: a window of the text, so its lines fit one screen (the slider under "
+                    "it moves it). The heatmap shows the whole text.",
+                    "Tokens {a}–{b} de {n}: uma janela do texto, para as linhas caberem numa tela (o controle logo abaixo "
+                    "dela a move). O mapa de calor mostra o texto inteiro."),
+    "window_before": ("\u201c⋯ {n} earlier\u201d receives what these tokens give to all the tokens before the window.",
+                      "\u201c⋯ {n} anteriores\u201d recebe o que estes tokens dão a todos os tokens antes da janela."),
+    "window": ("Head view: first token of the window", "Visão por cabeça: primeiro token da janela"),
+    "too_long": ("{n} tokens: the bertviz views draw up to {max} tokens (GPT-2's context). The heatmap shows them all.",
+                 "{n} tokens: as visões do bertviz desenham até {max} tokens (o contexto do GPT-2). O mapa de calor "
+                 "mostra todos."),
+    "no_stream": ("This browser cannot inflate the data (no DecompressionStream).",
+                  "Este navegador não consegue descompactar os dados (sem DecompressionStream)."),
+    "no_libs": ("d3 or jQuery did not load.", "O d3 ou o jQuery não carregou."),
+    # ---- the logit lens (Probabilities tab, /logit_lens) ----
+    "lens_title": ("Logit lens: what each layer would predict", "Lente de logits: o que cada camada preveria"),
+    "lens_help": ("If the model stopped after a layer, what would it say next? Each row reads that layer's output "
+                  "through the model's last two steps (the final layer norm and the output layer), at T = 1. The last "
+                  "row is the model's own prediction: the **p (T=1)** column above. The slider picks any token of "
+                  "the text; it follows the step.",
+                  "Se o modelo parasse depois de uma camada, o que ele diria em seguida? Cada linha lê a saída daquela "
+                  "camada pelos dois últimos passos do modelo (a normalização final e a camada de saída), com T = 1. A "
+                  "última linha é a previsão do próprio modelo: a coluna **p (T=1)** acima. O controle escolhe "
+                  "qualquer token do texto; ele acompanha o passo."),
+    "lens_position": ("Token of the text (its row predicts the one after it)",
+                      "Token do texto (a linha prevê o que vem depois dele)"),
+    "lens_top": ("Tokens per layer", "Tokens por camada"),
+    "lens_after": ("After token {i} of {n}", "Depois do token {i} de {n}"),
+    "lens_next_text": ("next in the text", "o seguinte no texto"),
+    "lens_next_model": ("the text ends here: the model's first choice", "o texto acaba aqui: a primeira escolha do modelo"),
+    "lens_layer": ("layer", "camada"),
+    "lens_output": ("output", "saída"),
+    "lens_rank": ("rank · p", "posição · p"),
+    "lens_legend": ("Layer 0 is the first block. Each row's tokens are its most likely next tokens; the tracked token "
+                    "is framed where it appears.",
+                    "A camada 0 é o primeiro bloco. Os tokens de cada linha são os próximos tokens mais prováveis dela; "
+                    "o token acompanhado aparece com moldura."),
+    "lens_unsupported": ("The logit lens works on GPT-2-architecture models (GPT2LMHeadModel: transformer.ln_f and "
+                         "lm_head); this model is '{model}'.",
+                         "A lente de logits funciona com modelos da arquitetura GPT-2 (GPT2LMHeadModel: "
+                         "transformer.ln_f e lm_head); este modelo é '{model}'."),
+    "param_position": ("position", "posição"),
+    # ---- the Compare tab: two checkpoints side by side ----
+    "compare_tab": ("Compare", "Comparar"),
+    "model_a": ("Model A", "Modelo A"),
+    "model_b": ("Model B", "Modelo B"),
+    "compare_generate": ("Generate with both", "Gerar com os dois"),
+    "compare_intro": ("The same prompt, settings and seed through two checkpoints: each story is exactly what that "
+                      "model writes alone. Below, every token's probability under both.",
+                      "O mesmo prompt, as mesmas configurações e a mesma semente em dois checkpoints: cada história é "
+                      "exatamente o que aquele modelo escreve sozinho. Abaixo, a probabilidade de cada token nos dois."),
+    "compare_status": ("seed **{seed}** · A: {n_a} tokens · B: {n_b} tokens · {device} ({dtype})",
+                       "semente **{seed}** · A: {n_a} tokens · B: {n_b} tokens · {device} ({dtype})"),
+    "compare_text": ("Text to score (a story above, or type one)", "Texto para avaliar (uma história acima, ou digite um)"),
+    "compare_use_a": ("Score A's story", "Avaliar a história do A"),
+    "compare_use_b": ("Score B's story", "Avaliar a história do B"),
+    "compare_score": ("Score this text", "Avaliar este texto"),
+    "compare_first": ("Generate with both first: then each story can be scored.",
+                      "Gere com os dois primeiro: depois cada história pode ser avaliada."),
+    "compare_help": ("Each token's probability under both models, given the text before it (the first token given "
+                     "<|endoftext|>, the start of a document).",
+                     "A probabilidade de cada token nos dois modelos, dado o texto antes dele (o primeiro dado "
+                     "<|endoftext|>, o início de um documento)."),
+    "compare_differ": ("Where they differ most", "Onde eles mais diferem"),
+    "compare_after": ("after", "depois de"),
+    "compare_start": ("at the start", "no início"),
+    "compare_legend": ("green: more likely under B · orange: more likely under A",
+                       "verde: mais provável no B · laranja: mais provável no A"),
+    "compare_empty": ("Type a text, or generate and score a story, to see each token's probability under both "
+                      "models.",
+                      "Digite um texto, ou gere e avalie uma história, para ver a probabilidade de cada token nos "
+                      "dois modelos."),
+    "compare_chart": ("Each token's probability under A and B", "Probabilidade de cada token no A e no B"),
+    "compare_diff": ("B − A", "B − A"),
+    "name_base": ("base", "base"),
+    "name_tuned": ("fine-tuned", "ajustado"),
+    "compare_facts": ("{layers} layers · {heads} heads · {hidden} wide · context {context}",
+                      "{layers} camadas · {heads} cabeças · largura {hidden} · contexto {context}"),
+    "compare_panel": ("**Compare tab**: A = `{a}` ({a_facts}), B = `{b}` ({b_facts}). A second model loads on first "
+                      "use, once, for everyone; at most {keep} stay loaded besides this one.",
+                      "**Aba Comparar**: A = `{a}` ({a_facts}), B = `{b}` ({b_facts}). Um segundo modelo é carregado "
+                      "no primeiro uso, uma vez, para todos; no máximo {keep} ficam carregados além deste."),
+    "compare_foreign": ("{name} uses another tokenizer than {other}: two models can be compared only when they read "
+                        "the same tokens (e.g. two checkpoints of one training run, or a base and its fine-tune).",
+                        "{name} usa outro tokenizador que {other}: dois modelos só podem ser comparados quando leem os "
+                        "mesmos tokens (por exemplo, dois checkpoints do mesmo treino, ou uma base e seu ajuste)."),
+    "compare_unknown": ("{name} is not one of the checkpoints this app offers (those under assets/ and runs/ and "
+                        "those named with --compare): choose one from the list.",
+                        "{name} não é um dos checkpoints que este app oferece (os de assets/ e runs/ e os indicados "
+                        "com --compare): escolha um da lista."),
+    "compare_load": ("Checkpoint {name} could not be loaded: {error}",
+                     "O checkpoint {name} não pôde ser carregado: {error}"),
+    "compare_missing": ("Checkpoint {name} was not found: no such directory.",
+                        "O checkpoint {name} não foi encontrado: a pasta não existe."),
+    "compare_not_checkpoint": ("{name} is not a checkpoint: a checkpoint folder holds config.json, the weights "
+                               "(model.safetensors) and the tokenizer, as `python -m greentext.training.train` writes them.",
+                               "{name} não é um checkpoint: a pasta de um checkpoint tem config.json, os pesos "
+                               "(model.safetensors) e o tokenizador, como `python -m greentext.training.train` os grava."),
+}
+
+
+
+def _presets() -> dict[str, tuple[str, str]]:
+    """The preset buttons' labels, with their values ("Balanced · T 0.8 · top-k 50 · top-p 0.95")."""
+    names = {"greedy": ("Greedy", "Guloso"), "balanced": ("Balanced", "Equilibrado"),
+             "creative": ("Creative", "Criativo"), "chaos": ("Chaos", "Caos")}
+    off = ("off", "desligado")
+    labels = {}
+    for key, (t, k, p) in PRESETS.items():
+        pair = []
+        for i, name in enumerate(names[key]):
+            num = (lambda x: f"{x:g}") if i == 0 else (lambda x: f"{x:g}".replace(".", ","))
+            parts = [f"{name} · T {num(t)}"]
+            if t:
+                parts += [f"top-k {k or off[i]}", f"top-p {num(p) if p < 1 else off[i]}"]
+            pair.append(" · ".join(parts))
+        labels[f"preset_{key}"] = tuple(pair)
+    return labels
+
+
+WORDS.update(_presets())
+
+TABLES: dict[str, dict[str, str]] = {lang: {key: pair[i] for key, pair in WORDS.items()}
+                                     for i, lang in enumerate(LANGS)}
+
+
+def lang_of(accept_language: str | None) -> str:
+    """'pt' for Portuguese browsers (an Accept-Language starting with pt), else 'en'."""
+    return "pt" if (accept_language or "").lower().lstrip().startswith("pt") else "en"
+
+
+def text(key: str, lang: str = "en", **values) -> str:
+    """The words for `key` in `lang` (English for an unknown language), with `values` filled in."""
+    words = TABLES.get(lang, TABLES["en"])[key]
+    return words.format(**localized(values, lang)) if values else words
+
+
+def both(key: str, **values) -> str:
+    """"English / Português": for messages sent where the page's language is not known (error toasts)."""
+    return " / ".join(text(key, lang, **values) for lang in LANGS)

@@ -1,0 +1,1 @@
+"""Operations: deploying the app to a Hugging Face Space (`python -m greentext.ops.deploy`)."""
