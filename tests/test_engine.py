@@ -7,6 +7,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from greentext.decode.walk import Walk
 from greentext.decode.settings import PROMPT_MAX_CHARS, InvalidSetting, SamplingSettings, check_prompt
 
 from conftest import EMOJI, HTML, MIXED, RTL
@@ -245,7 +246,7 @@ def test_one_request_path_checks_once(engine, monkeypatch):
     real = engine_module.check_top_n
     monkeypatch.setattr(engine_module, "check_top_n", lambda n: calls.append(n) or real(n))
     engine.generate(PROMPT, SETTINGS[0], top_n=3)
-    engine.walk(PROMPT, SETTINGS[0], top_n=3)
+    Walk.start(engine, PROMPT, SETTINGS[0], top_n=3)
     assert calls == [3, 3]
     request = engine.request(PROMPT, SamplingSettings(max_new_tokens=5, seed=None))
     assert isinstance(request.settings.seed, int) and request.top_n == 0  # the seed is fixed here
@@ -303,7 +304,7 @@ def test_ranks_are_the_step_records_numbers(engine):
     for step, kept in zip(run.steps, run.ranks):
         assert (step.chosen.rank, step.chosen.p_raw, step.chosen.p_final) == pytest.approx(
             (kept.rank, kept.p_raw, kept.p_final), rel=1e-6)
-    walk = engine.walk(PROMPT, SETTINGS[2], top_n=5)
+    walk = Walk.start(engine, PROMPT, SETTINGS[2], top_n=5)
     walk.sample(), walk.sample(), walk.pick(rank=7), walk.undo()
     assert len(walk.ranks) == len(walk.ids) == 2 and walk.ranks == run.ranks[:2]
     walk.pick(rank=7)

@@ -5,6 +5,7 @@ architectures are refused with a message."""
 import pytest
 import torch
 
+from greentext.decode.walk import Walk
 from greentext.probes.lens import LensUnsupported, lens_of_ids, logit_lens
 from greentext.decode.settings import InvalidSetting, SamplingSettings
 
@@ -13,7 +14,7 @@ TEXT = "the lecture\n>be me"
 
 def test_the_last_row_is_the_models_own_p_raw(engine):
     """At the walk's first step and after a few (the KV-cache path), to 1e-5, same tokens in the same order."""
-    walk = engine.walk(TEXT, SamplingSettings(1.0, 0, 1.0, 20, 3), top_n=10)
+    walk = Walk.start(engine, TEXT, SamplingSettings(1.0, 0, 1.0, 20, 3), top_n=10)
     for _ in range(3):
         step = walk.candidates()
         lens = lens_of_ids(engine, walk.prompt.ids + walk.ids, top_n=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from greentext.decode.walk import Walk
 from greentext.decode.settings import SamplingSettings
 from greentext.present.html import columns, step_html
 
@@ -14,7 +15,7 @@ def sums_to_one(step, field: str, rest: float) -> None:
 
 
 def test_each_column_and_its_rest_add_up_on_one_base(engine):
-    walk = engine.walk(">be me\n>", SamplingSettings(temperature=0.8, top_k=50, top_p=0.9, seed=3), top_n=10)
+    walk = Walk.start(engine, ">be me\n>", SamplingSettings(temperature=0.8, top_k=50, top_p=0.9, seed=3), top_n=10)
     step = walk.sample()
     sums_to_one(step, "p_raw", step.p_other)
     sums_to_one(step, "p_temperature", step.p_other_temperature)
@@ -32,7 +33,7 @@ def test_the_chosen_token_is_always_a_row(engine, how):
     """Picking rank 15 with 10 shown, or sampling far down at a high temperature: the chosen row is there,
     after a gap, with its own rank and numbers."""
     settings = SamplingSettings(temperature=2.0, top_k=0, top_p=1.0, seed=5, max_new_tokens=40)
-    walk = engine.walk(">be me", settings, top_n=10)
+    walk = Walk.start(engine, ">be me", settings, top_n=10)
     below = 0
     for _ in range(30 if how == "sample" else 1):
         step = walk.pick(rank=15) if how == "pick" else walk.sample()
@@ -49,7 +50,7 @@ def test_the_chosen_token_is_always_a_row(engine, how):
 
 
 def test_headers_name_their_base_in_the_pages_language(engine):
-    walk = engine.walk(">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=1), top_n=5)
+    walk = Walk.start(engine, ">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=1), top_n=5)
     step = walk.sample()
     pt, en = step_html(step, "pt"), step_html(step, "en")
     for words in ("T=0,8", "top-k 50", "no sorteio", "todos os outros tokens", "95,0%"):
@@ -57,7 +58,7 @@ def test_headers_name_their_base_in_the_pages_language(engine):
     for words in ("T=0.8", "top-k 50", "sampled from", "all other tokens"):
         assert words in en, words
     assert [f for f, _, _ in columns(step)] == ["p_raw", "p_temperature", "p_top_k", "p_final", "cumulative"]
-    greedy = engine.walk(">be me", SamplingSettings(temperature=0), top_n=5).sample()
+    greedy = Walk.start(engine, ">be me", SamplingSettings(temperature=0), top_n=5).sample()
     assert [f for f, _, _ in columns(greedy)] == ["p_raw", "p_temperature"]
-    no_k = engine.walk(">be me", SamplingSettings(temperature=1.0, top_k=0, seed=1), top_n=5).sample()
+    no_k = Walk.start(engine, ">be me", SamplingSettings(temperature=1.0, top_k=0, seed=1), top_n=5).sample()
     assert "p_top_k" not in [f for f, _, _ in columns(no_k)] and "T=1" in step_html(no_k)

@@ -49,7 +49,7 @@ def test_gradios_copies_of_downloads_are_cleaned_on_a_schedule(engine, monkeypat
 
 @pytest.mark.parametrize("raised, message", [
     (InvalidSetting("top_k", -1, "a whole number from 0 (off) to 200"), "top_k must be a whole number"),
-    (Busy("full"), "The model is busy"),
+    (Busy(), "The model is busy"),
     (torch.OutOfMemoryError("CUDA out of memory"), "ran out of memory on cpu"),
     (InvalidSetting("prompt", "<b>", "text"), "&lt;b&gt;"),  # toasts render HTML: user text is escaped
 ])

@@ -12,7 +12,7 @@ from test_engine import PROMPT, SETTINGS
 
 def test_walk_sampling_reproduces_generate(engine):
     s = SETTINGS[2]
-    walk = engine.walk(PROMPT, s, top_n=10)
+    walk = Walk.start(engine, PROMPT, s, top_n=10)
     walk.run(s.max_new_tokens + 5)
     run = engine.generate(PROMPT, s, top_n=10)
     assert walk.ids == run.ids and walk.text == run.text and walk.finished
@@ -21,7 +21,7 @@ def test_walk_sampling_reproduces_generate(engine):
 
 def test_walk_candidates_pick_greedy_and_undo(engine):
     s = SamplingSettings(temperature=1.0, top_k=0, max_new_tokens=20, seed=3)
-    walk = engine.walk(PROMPT, s, top_n=10)
+    walk = Walk.start(engine, PROMPT, s, top_n=10)
     preview = walk.candidates()
     assert preview.chosen is None and preview.index == 0
     third = preview.candidates[2].id
@@ -45,7 +45,7 @@ def test_walk_candidates_pick_greedy_and_undo(engine):
 def test_a_walk_is_its_state(engine):
     """The state is plain data (JSON); replayed, it is the same walk, random stream included."""
     s = SETTINGS[1]
-    walk = engine.walk(PROMPT, s, top_n=5)
+    walk = Walk.start(engine, PROMPT, s, top_n=5)
     walk.run(3)
     walk.pick(rank=2)
     state = walk.state()
@@ -59,20 +59,20 @@ def test_a_walk_is_its_state(engine):
 
 def test_walks_keep_live_walks_and_rebuild_missing_ones(engine):
     walks = Walks(engine, size=1)
-    state = engine.walk(PROMPT, SETTINGS[2], top_n=3).state()
+    state = Walk.start(engine, PROMPT, SETTINGS[2], top_n=3).state()
     walk = walks.take(state)
     walk.sample()
     state = walks.put(walk)
     assert walks.take(state) is walk  # a click finds its live walk...
     assert walks.take(state) is not walk  # ...taken out while in use: a second taker gets its own
-    other = engine.walk(">be me", SETTINGS[2], top_n=3)
+    other = Walk.start(engine, ">be me", SETTINGS[2], top_n=3)
     walks.put(walk), walks.put(other)  # size 1: the older one is dropped, and rebuilt on demand
     again = walks.take(state)
     assert again is not walk and again.ids == walk.ids
 
 
 def test_walk_refuses_past_the_end(engine):
-    walk = engine.walk(PROMPT, SamplingSettings(temperature=1.0, max_new_tokens=2, seed=1))
+    walk = Walk.start(engine, PROMPT, SamplingSettings(temperature=1.0, max_new_tokens=2, seed=1))
     walk.run(5)
     assert len(walk.ids) == 2 and walk.finished
     with pytest.raises(InvalidSetting, match="reached its 2 new tokens") as err:
@@ -80,15 +80,15 @@ def test_walk_refuses_past_the_end(engine):
     assert err.value.message("pt").startswith("A história terminou: chegou aos 2 tokens novos")
     assert "(got" not in str(err.value)  # a sentence, not "step must be … (got 2)"
     with pytest.raises(InvalidSetting, match="exactly one of token_id or rank"):
-        engine.walk(PROMPT, SETTINGS[1]).pick()
+        Walk.start(engine, PROMPT, SETTINGS[1]).pick()
     with pytest.raises(InvalidSetting, match="token_id must be a whole number from 0 to 50256"):
-        engine.walk(PROMPT, SETTINGS[1]).pick(token_id=50257)
+        Walk.start(engine, PROMPT, SETTINGS[1]).pick(token_id=50257)
 
 
 def test_retune_is_a_what_if_on_the_upcoming_step_and_replays_exactly(engine):
     """Dragging T redraws the upcoming step without sampling; Next then samples with the new values; the
     walk's state replays to the same tokens, and undo goes back through a change of settings."""
-    walk = engine.walk(">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=7), top_n=5)
+    walk = Walk.start(engine, ">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=7), top_n=5)
     walk.sample()
     before = walk.candidates()
     walk.retune(temperature=1.6, top_k=0)
@@ -106,7 +106,7 @@ def test_retune_is_a_what_if_on_the_upcoming_step_and_replays_exactly(engine):
     clone = Walk.from_state(engine, json.loads(json.dumps(state)))
     assert clone.ids == walk.ids and clone.settings == walk.settings
     # the same draws as a walk that had those settings all along for the first two steps
-    manual = engine.walk(">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=7), top_n=5)
+    manual = Walk.start(engine, ">be me", SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, seed=7), top_n=5)
     manual.sample()
     manual.retune(temperature=1.6, top_k=0)
     manual.sample()
@@ -127,9 +127,9 @@ def test_messages_in_the_pages_language(engine):
         SamplingSettings(seed="abc")
     assert err.value.message("pt").startswith("semente deve ser vazia (aleatória) ou um número inteiro de 0 a")
     with pytest.raises(InvalidSetting) as err:
-        engine.walk(PROMPT, SETTINGS[1]).pick(rank=0)
+        Walk.start(engine, PROMPT, SETTINGS[1]).pick(rank=0)
     assert err.value.message("pt") == "posição do candidato deve ser um número inteiro de 1 a 50257 (recebido: 0)"
-    eos = engine.walk(PROMPT, SamplingSettings(temperature=0, max_new_tokens=3))
+    eos = Walk.start(engine, PROMPT, SamplingSettings(temperature=0, max_new_tokens=3))
     eos.pick(token_id=engine.eos_id)
     with pytest.raises(InvalidSetting, match=r"wrote <\|endoftext\|> after 1 tokens"):
         eos.sample()

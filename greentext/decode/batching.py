@@ -28,12 +28,16 @@ import torch
 
 from greentext.decode.engine import Decoder, Engine, Generation, Request, cache_kwargs
 from greentext.decode.settings import SamplingSettings
+from greentext.language.errors import BothLanguages
 
 _DONE = object()
 
 
-class Busy(RuntimeError):
+class Busy(BothLanguages, RuntimeError):
     """The worker already holds as many generations as it may; try again in a moment."""
+
+    def __init__(self):
+        super().__init__("busy")
 
 
 class Job(Generation):
@@ -209,7 +213,7 @@ class BatchWorker:
         The time limit counts from here, waiting for a row included."""
         request = self.engine.request(prompt, settings)
         if self._waiting.qsize() >= self.max_waiting:
-            raise Busy(f"the model is busy with {self.max_waiting} waiting requests; try again in a moment")
+            raise Busy()
         deadline = time.perf_counter() + self.time_limit if self.time_limit is not None else None
         job = Job(self.engine, request, deadline)
         self._waiting.put(job)

@@ -190,12 +190,6 @@ class Engine:
             pass
         return run
 
-    def walk(self, prompt: str, settings: SamplingSettings, top_n: int = 10) -> "Walk":
-        """A step-by-step generation for the presenter (see `walk.Walk`)."""
-        from greentext.decode.walk import Walk
-
-        return Walk(self, self.request(prompt, settings, top_n))
-
     def generator(self, seed: int) -> torch.Generator:
         """A private random generator: same stream as `torch.manual_seed(seed)` gives `generate()`."""
         return torch.Generator(device=self.device).manual_seed(seed)

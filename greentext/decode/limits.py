@@ -14,15 +14,15 @@ import os
 import threading
 import time
 
-from greentext.language.i18n import both
+from greentext.language.errors import BothLanguages
 
 
-class RateLimited(RuntimeError):
+class RateLimited(BothLanguages, RuntimeError):
     """Too many requests from one client; `retry_after` seconds until the next one is allowed."""
 
     def __init__(self, requests: int, seconds: float, retry_after: float):
         self.requests, self.seconds, self.retry_after = requests, seconds, retry_after
-        super().__init__(both("rate_limited", requests=requests, seconds=seconds, wait=max(1, round(retry_after))))
+        super().__init__("rate_limited", requests=requests, seconds=seconds, wait=max(1, round(retry_after)))
 
 
 class RateLimiter:

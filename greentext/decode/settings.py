@@ -11,6 +11,8 @@ import random
 import re
 from dataclasses import dataclass
 
+from greentext.language.errors import UserError
+
 # Allowed ranges. The UI's sliders and the API's checks are built from these numbers.
 TEMPERATURE_MAX = 2.0  # 0 means greedy
 TEMPERATURE_MIN_SAMPLING = 0.01  # below this, logits / T overflows; use 0 for greedy
@@ -21,7 +23,7 @@ SEED_MAX = 2**32 - 1
 PROMPT_MAX_CHARS = 20_000  # far past GPT-2's 1024-token context; longer text is rejected, not truncated
 
 
-class InvalidSetting(ValueError):
+class InvalidSetting(UserError, ValueError):
     """A parameter outside its allowed range; the message names the parameter, value and range.
 
     `allowed` is a key of i18n.WORDS filled with `values` (or plain English), so `message("pt")` says it in
@@ -29,8 +31,8 @@ class InvalidSetting(ValueError):
     """
 
     def __init__(self, name: str, value, allowed: str, **values):
-        self.name, self.value, self.allowed, self.values = name, value, allowed, values
-        super().__init__(self.message("en"))
+        self.name, self.value, self.allowed = name, value, allowed
+        super().__init__(allowed, **values)
 
     def message(self, lang: str = "en") -> str:
         from greentext.language import i18n

@@ -1,6 +1,6 @@
 """The presenter's generation: one click at a time, with "pick this one", undo and reset.
 
-    walk = engine.walk(">be me", SamplingSettings(temperature=0.8, seed=1), top_n=10)
+    walk = Walk.start(engine, ">be me", SamplingSettings(temperature=0.8, seed=1), top_n=10)
     walk.candidates()          # the upcoming step, nothing chosen yet
     walk.sample(); walk.pick(rank=3); walk.undo()
     state = walk.state()       # plain data: prompt, settings, top_n, history
@@ -44,7 +44,12 @@ class WalkFinished(InvalidSetting):
 class Walk(Generation):
     """Look at the candidates, then sample, go greedy or pick one; undo replays the shorter history."""
 
-    def __init__(self, engine: Engine, request: Request):  # made by `Engine.walk` (top_n ≥ 1)
+    @classmethod
+    def start(cls, engine: Engine, prompt: str, settings: SamplingSettings, top_n: int = 10) -> "Walk":
+        """A new walk from `prompt` (checked as `Engine.generate` checks it), nothing drawn yet."""
+        return cls(engine, engine.request(prompt, settings, top_n))
+
+    def __init__(self, engine: Engine, request: Request):  # made by `Walk.start` (top_n ≥ 1)
         # ("sampled" | "greedy" | "picked", token id, (temperature, top_k, top_p) the step was made with)
         self.history: list[tuple[str, int, tuple]] = []
         super().__init__(engine, request)
@@ -67,7 +72,7 @@ class Walk(Generation):
         """The walk that `state` describes, its history replayed."""
         settings = SamplingSettings(state["temperature"], state["top_k"], state["top_p"], state["max_new_tokens"],
                                     state["seed"])
-        walk = engine.walk(state["prompt"], settings, state["top_n"])
+        walk = cls.start(engine, state["prompt"], settings, state["top_n"])
         walk.replay(state["history"])
         return walk
 

@@ -27,10 +27,7 @@ import sys
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from greentext.paths import ROOT
-
-STORY_BATCHES = ROOT / "assets" / "corpus" / "batches"
-PROSE_BATCHES = ROOT / "assets" / "corpus" / "prose"
+from greentext.paths import PROSE_BATCHES, ROOT, STORY_BATCHES
 STORIES_PER_BATCH = 40
 PROSE_PER_BATCH = 12
 ENDINGS = ("twist", "wholesome", "deadpan")

@@ -21,7 +21,7 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
-from greentext.paths import ROOT
+from greentext.paths import GREENTEXTS, GREENTEXTS_VAL, PROSE_BATCHES, ROOT, STORY_BATCHES
 
 CACHE = ROOT / "runs" / ".dedup-cache"
 PERMUTATIONS = 128
@@ -139,17 +139,14 @@ class NearDuplicates:
     def default(cls, exclude: Path | None = None) -> "NearDuplicates":
         """Every greentext written so far: the training and validation files and every batch file
         (leaving out `exclude`, the batch being checked)."""
-        from greentext.training.briefs import STORY_BATCHES
-        from greentext.training.greentexts import TRAIN, VAL
 
         index = cls()
         skip = {exclude.resolve()} if exclude else set()
-        index.add_files([TRAIN, VAL] + sorted(STORY_BATCHES.glob("s*.jsonl")), skip)
+        index.add_files([GREENTEXTS, GREENTEXTS_VAL] + sorted(STORY_BATCHES.glob("s*.jsonl")), skip)
         return index
 
     @classmethod
     def for_prose(cls, exclude: Path | None = None) -> "NearDuplicates":
-        from greentext.training.briefs import PROSE_BATCHES
 
         index = cls(PROSE_THRESHOLD)
         index.add_files(sorted(PROSE_BATCHES.glob("p*.jsonl")), {exclude.resolve()} if exclude else set())

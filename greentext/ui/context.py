@@ -21,6 +21,7 @@ from greentext.decode.engine import Engine
 from greentext.decode.limits import RateLimited, RateLimiter
 from greentext.decode.presets import PRESETS
 from greentext.decode.settings import TEMPERATURE_MAX, TOP_K_MAX, InvalidSetting, SamplingSettings
+from greentext.language.errors import UserError
 
 DEFAULT_PROMPT = "the lecture\n>be me"
 MODEL_GROUP = "model"  # one concurrency group: every event that runs the model shares its slots
@@ -119,12 +120,8 @@ class App:
             yield
         except gr.Error:
             raise
-        except InvalidSetting as err:
+        except UserError as err:
             raise error(err.message(page)) from None
-        except RateLimited as err:
-            raise error(err) from None
-        except Busy:
-            raise error(i18n.both("busy")) from None
         except Exception as err:
             if not limits.is_out_of_memory(err):
                 raise

@@ -148,7 +148,7 @@ class ProbabilitiesTab:
             walk = self.walks.take(state if state["top_n"] == top_n else dict(state, top_n=top_n))
             walk.retune(settings.temperature, settings.top_k, settings.top_p)
             return walk
-        return self.app.engine.walk(prompt, settings, top_n)
+        return Walk.start(self.app.engine, prompt, settings, top_n)
 
     def view(self, walk: Walk, page: str, reveal: bool = False) -> tuple:
         """(the slide's table, last step's table, chart, story so far, status, prompt tokens). The story marks
