@@ -52,7 +52,7 @@ def model_samples(path: str, n: int, lang: str, first_seed: int = 0) -> list[str
 
 
 def validation_stories(n: int, lang: str, seed: int = 0) -> list[str]:
-    from greentext.training.evaluate import is_portuguese
+    from greentext.training.languages import is_portuguese
     from greentext.training.greentexts import VAL, read
 
     prompt = PROMPTS[lang]

@@ -64,7 +64,8 @@ def count_lines(path: Path) -> int:
 
 def curve_rows() -> tuple[list[str], list[str]]:
     from greentext.training.documents import load_documents
-    from greentext.training.evaluate import held_out, is_portuguese, perplexity
+    from greentext.training.evaluate import held_out, perplexity
+    from greentext.training.languages import is_portuguese
     from greentext.model.loading import load_model
 
     val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))

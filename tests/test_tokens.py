@@ -1,6 +1,6 @@
 """GPT-2's real tokenizer, offline, and tokens made visible."""
 
-from greentext.model.tokens import TokenText, tokenize, visible
+from greentext.model.tokens import TokenText, visible
 
 
 def test_tokenizer_is_gpt2s_own(tokenizer):
@@ -17,7 +17,7 @@ def test_visible_marks_spaces_newlines_and_controls():
 
 
 def test_tokenize_shows_ids_visible_and_raw(tokenizer):
-    tokens = tokenize(tokenizer, "Parabéns para você\n>be me")
+    tokens = TokenText(tokenizer).tokens(tokenizer.encode("Parabéns para você\n>be me"))
     assert "".join(t.raw for t in tokens) == "Parabéns para você\n>be me"
     assert [t.token for t in tokens][-4:] == ["↵", ">", "be", "·me"]
     assert tokens[-1].id == 502

@@ -128,12 +128,6 @@ class TokenText:
         return pieces
 
 
-def tokenize(tokenizer, text: str) -> list[Token]:
-    """Text → tokens (visible form) → ids, the way the lecture slide shows an id list."""
-    ids = tokenizer.encode(text)
-    return TokenText(tokenizer).tokens(ids)
-
-
 def _bytes_to_unicode_inverse() -> dict[str, int]:
     """GPT-2's byte → printable-character table (from its `encoder.py`), inverted: character → byte."""
     printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))

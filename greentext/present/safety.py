@@ -89,10 +89,6 @@ class WordFilter:
                     return True
         return False
 
-    def is_bad(self, word: str) -> bool:
-        """True if `word` (one word) is on the list."""
-        return self._is_bad(word)
-
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each listed word or phrase in `text`."""
         found = []

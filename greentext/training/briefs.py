@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from greentext.paths import PROSE_BATCHES, ROOT, STORY_BATCHES
+from greentext.training.languages import is_portuguese
 STORIES_PER_BATCH = 40
 PROSE_PER_BATCH = 12
 ENDINGS = ("twist", "wholesome", "deadpan")
@@ -313,20 +314,43 @@ def batch_of(path: Path) -> int:
     return int(match.group(1))
 
 
-def check_story_batch(path: Path, near_duplicates: bool = True) -> list[str]:
-    """Everything wrong with a greentext batch file (empty when it can be frozen)."""
-    from greentext.training.dedup import NearDuplicates
+def _read_batch(path: Path, size: int, noun: str, items: list[dict] | None = None) -> tuple[list[dict] | None, list[str]]:
+    """(the batch's items — `items` when the caller already read them — or None when the file is not JSON
+    lines; the problems found so far)."""
+    from greentext.training.greentexts import read
+
+    if items is None:
+        try:
+            items = read(path)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            return None, [f"{path.name}: not JSON lines ({err})"]
+    return items, [] if len(items) == size else [f"{path.name}: {len(items)} {noun} (a batch has {size})"]
+
+
+def _text_problems(brief, i: int, text: str, words, must_read_portuguese: bool = True) -> list[str]:
+    """What the briefs ask of every text, story or prose: lecture-safe, the item's words used, the language."""
+    found = []
+    if words.spans(text):
+        found.append("has a word on the lecture-safe lists")
+    if i < len(brief.items):
+        missing = [w for w in brief.items[i].words if not uses_word(text, w)]
+        if missing:
+            found.append(f"does not use {', '.join(missing)}")
+    if brief.language == "pt-BR" and must_read_portuguese and not is_portuguese(text):
+        found.append("does not read as Portuguese (the batch is in pt-BR)")
+    return found
+
+
+def check_story_batch(path: Path, near_duplicates: bool = True, stories: list[dict] | None = None) -> list[str]:
+    """Everything wrong with a greentext batch file (empty when it can be frozen); `stories`: the file, already read."""
     from greentext.present.safety import WordFilter
-    from greentext.training.greentexts import format_problems, read
+    from greentext.training.dedup import NearDuplicates
+    from greentext.training.greentexts import format_problems
 
     brief = story_brief(batch_of(path))
-    try:
-        stories = read(path)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return [f"{path.name}: not JSON lines ({err})"]
-    found = []
-    if len(stories) != STORIES_PER_BATCH:
-        found.append(f"{path.name}: {len(stories)} stories (a batch has {STORIES_PER_BATCH})")
+    stories, found = _read_batch(path, STORIES_PER_BATCH, "stories", stories)
+    if stories is None:
+        return found
     words = WordFilter.default()
     for i, s in enumerate(stories):
         sid = s.get("id", f"line {i + 1}")
@@ -336,14 +360,7 @@ def check_story_batch(path: Path, near_duplicates: bool = True) -> list[str]:
         if s.get("topic") != brief.topic:
             found.append(f"{sid}: topic should be {brief.topic!r}")
         text = s.get("text", "")
-        if words.spans(text):
-            found.append(f"{sid}: has a word on the lecture-safe lists")
-        if i < len(brief.items):
-            missing = [w for w in brief.items[i].words if not uses_word(text, w)]
-            if missing:
-                found.append(f"{sid}: does not use {', '.join(missing)}")
-        if brief.language == "pt-BR" and "\n" in text and not _looks_portuguese(text):
-            found.append(f"{sid}: does not read as Portuguese (the batch is in pt-BR)")
+        found += [f"{sid}: {p}" for p in _text_problems(brief, i, text, words, must_read_portuguese="\n" in text)]
     found += [f"{path.name}: {p}" for p in variety([s.get("text", "") for s in stories]).problems(FLOOR)]
     if near_duplicates:
         found += [f"{a} and {b}: near-duplicates ({why})"
@@ -351,26 +368,15 @@ def check_story_batch(path: Path, near_duplicates: bool = True) -> list[str]:
     return found
 
 
-_PT_MARKERS = {"eu", "que", "não", "nao", "minha", "meu", "uma", "para", "pra", "com", "você", "voce", "é", "ser"}
-
-
-def _looks_portuguese(text: str) -> bool:
-    words = _WORDS.findall(text.casefold())
-    return sum(w in _PT_MARKERS for w in words) >= 3
-
-
 def check_prose_batch(path: Path) -> list[str]:
+    """Everything wrong with a prose batch file (empty when it is done)."""
     from greentext.present.safety import WordFilter
-    from greentext.training.greentexts import read
+    from greentext.training.dedup import NearDuplicates
 
     brief = prose_brief(batch_of(path))
-    try:
-        pieces = read(path)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return [f"{path.name}: not JSON lines ({err})"]
-    found = []
-    if len(pieces) != PROSE_PER_BATCH:
-        found.append(f"{path.name}: {len(pieces)} pieces (a batch has {PROSE_PER_BATCH})")
+    pieces, found = _read_batch(path, PROSE_PER_BATCH, "pieces")
+    if pieces is None:
+        return found
     words = WordFilter.default()
     for i, p in enumerate(pieces):
         pid = p.get("id", f"line {i + 1}")
@@ -385,20 +391,10 @@ def check_prose_batch(path: Path) -> list[str]:
             found.append(f"{pid}: {n} words (write 250–450)")
         if text.lstrip().startswith(">") or "\n>" in text:
             found.append(f"{pid}: prose, not greentext: no lines starting with '>'")
-        if words.spans(text):
-            found.append(f"{pid}: has a word on the lecture-safe lists")
-        if i < len(brief.items):
-            missing = [w for w in brief.items[i].words if not uses_word(text, w)]
-            if missing:
-                found.append(f"{pid}: does not use {', '.join(missing)}")
-        if brief.language == "pt-BR" and not _looks_portuguese(text):
-            found.append(f"{pid}: does not read as Portuguese (the batch is in pt-BR)")
-    texts = [p.get("text", "") for p in pieces]
-    v = variety(texts)
+        found += [f"{pid}: {problem}" for problem in _text_problems(brief, i, text, words)]
+    v = variety([p.get("text", "") for p in pieces])
     if v.words < 0.25:
         found.append(f"{path.name}: too few distinct words ({v.words:.3f} per word, at least 0.25)")
-    from greentext.training.dedup import NearDuplicates
-
     found += [f"{a} and {b}: near-duplicates ({why})"
               for a, b, why in NearDuplicates.for_prose(exclude=path).check(pieces)]
     return found
@@ -424,7 +420,6 @@ def summary() -> dict:
     """What the briefs produced: stories and prose by language, GPT-2 tokens, and the batches' variety."""
     from statistics import median
 
-    from greentext.training.evaluate import is_portuguese
     from greentext.training.greentexts import TRAIN, VAL, read
     from greentext.model.tokens import gpt2_tokenizer
 
@@ -465,7 +460,8 @@ def freeze_batches() -> tuple[list[str], int, int]:
     frozen, new = [], []
     for path in sorted(STORY_BATCHES.glob("s*.jsonl")):
         stories = read(path)
-        if not stories or {s.get("id") for s in stories} <= taken or check_story_batch(path, near_duplicates=False):
+        if not stories or {s.get("id") for s in stories} <= taken or \
+                check_story_batch(path, near_duplicates=False, stories=stories):
             continue
         # two batches written at the same time may hold near-duplicates of each other: the later one is left out
         close = {b for _, b, _ in index.check(stories)}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from greentext.decode.settings import SamplingSettings
+from greentext.training.languages import is_portuguese
 
 FORMAT_PROMPT = ">be me"
 FORMAT_SETTINGS = dict(temperature=0.8, top_k=0, top_p=0.95, max_new_tokens=80)
@@ -145,19 +146,6 @@ def sureness(model, tokenizer, docs: list[str], device="cpu") -> dict[str, Suren
         tops, ents = torch.tensor([r[0] for r in rows]), torch.tensor([r[1] for r in rows])
         out[key] = Sureness(len(rows), float(tops.median()), float(ents.median()), float((tops >= SURE).float().mean()))
     return out
-
-
-_PT = set("de que o os as e eu não nao um uma pra para com no na nos nas do da dos das meu minha é mas se por "
-          "ele ela você voce isso esse essa aqui lá tá ta pro mais muito já ja quando ao à ser vai".split())
-_EN = set("the i and to of my is it in you that me for on with was at be this are but so get just they he she "
-          "we not have all what when".split())
-_LATIN_WORD = __import__("re").compile(r"[^\W\d_]+")
-
-
-def is_portuguese(text: str) -> bool:
-    """True when the text's common words are more Portuguese than English (ties: not Portuguese)."""
-    words = [w for w in _LATIN_WORD.findall(text.casefold())]
-    return sum(w in _PT for w in words) > sum(w in _EN for w in words)
 
 
 def portuguese_share(engine, prompts: list[str], seeds: int = 1) -> tuple[float, list[str]]:
