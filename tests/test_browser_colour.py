@@ -8,7 +8,7 @@ import re
 from pages import APP, SLOW, expect, field, open_app, shot, wait_idle
 
 from greentext.decode.settings import SamplingSettings
-from greentext.present.html import small_percent
+from greentext.language.numbers import small_percent
 
 BINS = ["rk1", "rk2", "rk3", "rk4"]
 

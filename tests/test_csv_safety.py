@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from greentext.language import numbers
 from greentext.present import export
 from greentext.decode.settings import SamplingSettings
 from greentext.present.spreadsheet import original, text_cell
@@ -74,7 +75,7 @@ def check_steps_csv(steps):
             assert [original(row[i]) for i in STEPS_TEXT] == [s.context, x.raw, x.cut_by or ""]
             assert [int(row[i]) for i in STEPS_INT] == [s.index + 1, x.rank, x.id]
             assert all(isinstance(number(row[i], locale), float) for i in STEPS_FLOAT)
-            assert row[5] == export.decimal(x.logit, locale, 6)
+            assert row[5] == numbers.decimal(x.logit, locale, 6)
             assert number(row[5], locale) == pytest.approx(x.logit, abs=1e-6)
             assert all(row[i] in ("True", "False") for i in STEPS_BOOL)
     return rows
@@ -89,7 +90,7 @@ def check_slides_csv(steps, locale, top=5):
         assert len(row) == len(rows[0]) - (top - len(listed)), row
         text = row[1:3 + len(listed)]
         assert not any(runs(c) for c in text), row
-        shown = [f"{x.raw.strip() or x.token} {export.percent(x.p_raw, locale)}" for x in [s.chosen, *listed]]
+        shown = [f"{x.raw.strip() or x.token} {numbers.percent(x.p_raw, locale)}" for x in [s.chosen, *listed]]
         assert [original(c) for c in text] == [f"{export.context_tail(s.context)} →", *shown]
         assert int(row[0]) == s.index + 1
         assert number(row[-2], locale) >= 0 and row[-2].endswith("%")

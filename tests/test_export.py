@@ -3,6 +3,7 @@
 import csv
 import io
 
+from greentext.language import numbers
 from greentext.present import export
 from greentext.decode.steps import Candidate, Chosen, Step
 
@@ -14,8 +15,8 @@ def steps():
 
 
 def test_percent_and_decimal_by_locale():
-    assert export.percent(0.853) == "85,3%" and export.percent(0.853, "en") == "85.3%"
-    assert export.decimal(1.234, "pt-BR") == "1,23" and export.decimal(1.234, "en") == "1.23"
+    assert numbers.percent(0.853, "pt-BR") == "85,3%" and numbers.percent(0.853, "en") == "85.3%"
+    assert numbers.decimal(1.234, "pt-BR") == "1,23" and numbers.decimal(1.234, "en") == "1.23"
 
 
 def test_steps_csv_has_every_candidate_and_marks_the_chosen():

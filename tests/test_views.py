@@ -1,5 +1,6 @@
 """HTML views: user text is always escaped; the step table in both languages."""
 
+from greentext.language import numbers
 from greentext.present import html as views
 from greentext.paths import static_text
 from greentext.decode.steps import Candidate, Chosen, Step
@@ -37,7 +38,6 @@ def test_greentext_lines_and_generated_part():
 import itertools  # noqa: E402
 import math  # noqa: E402
 import re  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from greentext.decode.steps import TokenRank  # noqa: E402
 
@@ -77,7 +77,7 @@ def test_ranked_tips_legend_and_language():
     en = ranked([" me"], [1], lang="en")
     assert "#1 (its top choice)" in en and "beyond #100" in en
     assert "rank 1 · p = 50.0% · after T, top-k, top-p: 25.0%" in en
-    assert views.small_percent(3.2e-9) == "0.00000032%" and views.small_percent(1.0, "pt") == "100,0%"
+    assert numbers.small_percent(3.2e-9) == "0.00000032%" and numbers.small_percent(1.0, "pt") == "100,0%"
 
 
 def test_ranked_story_escapes_every_token():

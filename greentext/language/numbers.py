@@ -3,6 +3,7 @@
     whole(17735936, "pt")        # "17.735.936"      (en: "17,735,936")
     decimal(42.1, "pt", 1)       # "42,1"            (en: "42.1")
     percent(0.853, "pt")         # "85,3%"
+    small_percent(3.2e-9)        # "0.00000032%"     (tiny probabilities stay readable)
     text = "{n:,} tokens, {tps:.1f}/s".format(**localized(dict(n=1234, tps=42.1), "pt"))   # "1.234 tokens, 42,1/s"
 
 Brazilian Portuguese swaps English's separators: a comma before the decimals, a dot between thousands.
@@ -11,6 +12,8 @@ Every word table in i18n.py passes its numbers through `localized`, so a format 
 """
 
 from __future__ import annotations
+
+import math
 
 _SWAP = str.maketrans({",": ".", ".": ","})
 
@@ -37,6 +40,15 @@ def decimal(x: float, lang: str = "en", digits: int = 2) -> str:
 
 def percent(p: float, lang: str = "en", digits: int = 1) -> str:
     """0.853 → "85.3%" (en) or "85,3%" (pt)."""
+    return decimal(p * 100, lang, digits) + "%"
+
+
+def small_percent(p: float, lang: str = "en") -> str:
+    """A probability as a percentage that stays readable when tiny: 0.853 → "85.3%", 0.00042 → "0.042%",
+    3.2e-9 → "0.00000032%" (two significant digits below 1%; in pt-BR with a comma)."""
+    if p >= 0.01 or p <= 0:
+        return percent(p, lang)
+    digits = min(12, 1 - math.floor(math.log10(p * 100)))
     return decimal(p * 100, lang, digits) + "%"
 
 

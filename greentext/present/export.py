@@ -18,7 +18,7 @@ import csv
 import io
 
 from greentext.language.i18n import text
-from greentext.language import numbers
+from greentext.language.numbers import decimal, percent
 from greentext.present.spreadsheet import text_cell
 from greentext.decode.steps import Step
 from greentext.model.tokens import Token
@@ -57,16 +57,6 @@ def step_json(step: Step) -> dict:
         "entropy_final": step.entropy_final,
         "kept_count": step.kept_count,
     }
-
-
-def decimal(x: float, locale: str = "pt-BR", digits: int = 2) -> str:
-    """1.234 → "1,23" (pt-BR) or "1.23" (en): numbers.decimal, pt-BR by default (the slide CSV's)."""
-    return numbers.decimal(x, locale, digits)
-
-
-def percent(p: float, locale: str = "pt-BR", digits: int = 1) -> str:
-    """0.853 → "85,3%" (pt-BR) or "85.3%" (en)."""
-    return numbers.percent(p, locale, digits)
 
 
 def steps_csv(steps: list[Step], locale: str = "en") -> str:

@@ -7,10 +7,8 @@ string that reaches HTML goes through `esc()`; nothing else builds markup from u
 from __future__ import annotations
 
 import html
-import math
 
-from greentext.language import numbers
-from greentext.present.export import decimal, percent
+from greentext.language.numbers import decimal, percent, small_percent, whole
 from greentext.language.i18n import text
 from greentext.decode.steps import Step, TokenRank
 from greentext.model.tokens import EOS, Token, visible
@@ -66,7 +64,7 @@ def columns(step: Step) -> list[tuple[str, str, str]]:
 
     Every column says its base; the cumulative column adds up the column top-p works on (after T and top-k)."""
     st = step.settings or {}
-    t, k, p = st.get("temperature"), st.get("top_k", 0), st.get("top_p", 1.0)
+    t, k = st.get("temperature"), st.get("top_k", 0)
     greedy = t == 0
     cols = [("p_raw", "col_p", "col_p_help")]
     cols.append(("p_temperature", "col_greedy" if greedy else "col_t", "col_greedy_help" if greedy else "col_t_help"))
@@ -160,20 +158,6 @@ def step_html(step: Step, lang: str = "en") -> str:
 def rank_bin(rank: int) -> int:
     """1 for rank 1, 2 for ranks 2–10, 3 for 11–100, 4 beyond."""
     return next((b for b, top in enumerate(RANK_BINS, start=1) if rank <= top), len(RANK_BINS) + 1)
-
-
-def whole(n: int, lang: str = "en") -> str:
-    """1234 → "1,234" (en) or "1.234" (pt-BR)."""
-    return numbers.whole(n, lang)
-
-
-def small_percent(p: float, lang: str = "en") -> str:
-    """A probability as a percentage that stays readable when tiny: 0.853 → "85.3%", 0.00042 → "0.042%",
-    3.2e-9 → "0.00000032%" (two significant digits below 1%; in pt-BR with a comma)."""
-    if p >= 0.01 or p <= 0:
-        return percent(p, lang)
-    digits = min(12, 1 - math.floor(math.log10(p * 100)))
-    return decimal(p * 100, lang, digits) + "%"
 
 
 def rank_legend_html(lang: str = "en") -> str:

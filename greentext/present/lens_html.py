@@ -3,7 +3,7 @@ layers. Token text is user-controlled (a prompt can hold `<script>`): every stri
 
 from __future__ import annotations
 
-from greentext.present.export import percent
+from greentext.language.numbers import percent
 from greentext.language.i18n import text
 from greentext.probes.lens import Lens
 from greentext.present.html import esc

@@ -23,7 +23,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from greentext.decode.steps import Step
 from greentext.model.tokens import Token, visible

@@ -90,8 +90,8 @@ def parse(query: Mapping[str, str], lang: str = "en") -> Shared:
     if "prompt" in query:
         prompt = query["prompt"]
         if len(prompt) > PROMPT_MAX_CHARS:
-            messages.append(text("link_prompt_cut", lang, n=number(len(prompt), lang),
-                                 max=number(PROMPT_MAX_CHARS, lang)))
+            messages.append(text("link_prompt_cut", lang, n=whole(len(prompt), lang),
+                                 max=whole(PROMPT_MAX_CHARS, lang)))
             prompt = prompt[:PROMPT_MAX_CHARS]
         try:
             found["prompt"] = check_prompt(prompt)
@@ -106,11 +106,6 @@ def parse(query: Mapping[str, str], lang: str = "en") -> Shared:
         else:
             messages.append(refused("tab", query["tab"], lang))
     return Shared(**found, messages=tuple(messages))
-
-
-def number(n: int, lang: str) -> str:
-    """20,000 (en) or 20.000 (pt)."""
-    return whole(n, lang)
 
 
 def plain(value: float) -> str:

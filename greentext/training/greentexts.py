@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
-from greentext.paths import GREENTEXTS as TRAIN, GREENTEXTS_VAL as VAL, ROOT
+from greentext.paths import GREENTEXTS as TRAIN, GREENTEXTS_VAL as VAL
 VAL_FRACTION = 0.1
 MAX_SHARED_LINES = 0.3  # two stories may share at most this share of their lines (the shorter one's)
 _COMMON = {">be me", ">ser eu", ">mfw", ">tfw"}  # openings every story may share
