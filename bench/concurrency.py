@@ -1,6 +1,7 @@
 """A lecture hall at once: N gradio_client users streaming generations from one launched app.
 
     .venv/bin/python -m bench.concurrency [--shape small] [--users 1,4,16,32] [--tokens 32]
+    .venv/bin/python -m bench.concurrency --crowd 32     # none lost, none mixed up: a pass/fail check
 
 Each user is a thread with its own `gradio_client.Client`, all created before the clock starts; on
 "go" they submit `/generate` together (different seeds) and read the stream. Per wave: time to first
@@ -134,6 +135,44 @@ def table(rows: list[dict], shape: str, tokens: int) -> str:
     return "\n".join(lines)
 
 
+def crowd(url: str, model: str, users: int = 32) -> list[str]:
+    """A lecture hall pressing Generate at once (the test suite's load test, at full size): `users` clients, a
+    quarter on /probabilities (whose runs are exact and private), the rest on /generate, released together.
+    Returns what went wrong: requests lost or failed, and step-by-step runs that differ from their solo run on
+    `model` (state leaking between users). The suite keeps a 4-client version (tests/test_api.py)."""
+    from gradio_client import Client
+
+    from greentext.decode.engine import Engine
+    from greentext.decode.settings import SamplingSettings
+
+    results, problems = [None] * users, []
+    barrier = threading.Barrier(users)
+
+    def user(i: int) -> None:
+        try:
+            c = Client(url, verbose=False)
+            barrier.wait(timeout=120)
+            if i % 4 == 3:
+                results[i] = c.predict(f">be me {i}", 1.0, 0, 0.9, 5, i, 3, api_name="/probabilities")["text"]
+            else:
+                results[i] = c.predict(f">be me {i}", 1.0, 0, 0.9, 5, i, api_name="/generate")
+        except Exception as err:  # a failure is a result here, reported
+            problems.append(f"user {i}: {type(err).__name__}: {err}"[:200])
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    problems += [f"user {i}: no answer" for i, r in enumerate(results) if not isinstance(r, str)]
+    engine = Engine.load(model, device="cpu")
+    for i in range(3, users, 4):
+        solo = engine.generate(f">be me {i}", SamplingSettings(1.0, 0, 0.9, 5, i)).text
+        if isinstance(results[i], str) and results[i] != solo:
+            problems.append(f"user {i}: /probabilities wrote {results[i]!r}, alone {solo!r}")
+    return problems
+
+
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(prog="python -m bench.concurrency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", default="small")
@@ -143,8 +182,21 @@ def main(argv=None) -> str:
     parser.add_argument("--repeats", type=int, default=3, help="waves per row (the median is shown)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment for the app, e.g. GREENTEXT_STREAM_EVERY=0.1")
+    parser.add_argument("--crowd", type=int, default=0, metavar="N",
+                        help="instead of the table: N users at once, none lost and none mixed up (exit 1 if not)")
     args = parser.parse_args(argv)
     env = dict(item.split("=", 1) for item in args.env)
+    if args.crowd:
+        model = checkpoint_for(args.shape)
+        with Server(model, env=env) as url:
+            problems = crowd(url, model, args.crowd)
+        text = (f"{args.crowd} users at once on GPT-2 {args.shape} shape: "
+                + ("every request answered, every /probabilities run equal to its solo run" if not problems
+                   else f"{len(problems)} problems: " + "; ".join(problems[:5])))
+        print(text)
+        if problems:
+            raise SystemExit(1)
+        return text
     rows = run(args.shape, [int(u) for u in args.users.split(",")], args.tokens, env, args.sampling.split(","),
                args.repeats)
     text = table(rows, args.shape, args.tokens)

@@ -132,7 +132,7 @@ def test_attention_bertviz_offline_and_sandboxed(browser, app_url):
         page.locator("#a-show").click()
         head = bertviz_frame(page, "a-head-view")
         model = bertviz_frame(page, "a-model-view")
-        engine = APP["demo"].greentext.decode.engine
+        engine = APP["demo"].greentext.engine
         att = engine.attention(text)
         from greentext.present.attention_html import head_window
 

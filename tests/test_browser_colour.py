@@ -40,7 +40,7 @@ def test_colour_by_rank(browser, app_url):
         expect(page.locator("#g-output .gt-green .rk").first).to_have_css("color", "rgb(46, 70, 0)")
 
         # The numbers are the model's: the same generation on the engine, token 1.
-        engine = APP["demo"].greentext.decode.engine
+        engine = APP["demo"].greentext.engine
         prompt = field(page, "g-prompt").input_value()
         expected = engine.generate(prompt, SamplingSettings(1.3, 0, 1.0, 80, 7)).ranks[0]
         first.hover()

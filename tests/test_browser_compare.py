@@ -35,7 +35,7 @@ def test_compare_on_a_projector_in_english(browser, app_url):
         for side in ("a", "b"):
             expect(page.locator(f"#c-story-{side} .gt-gen").first).to_be_visible()
         expect(page.locator("#c-head-a")).to_contain_text("A · base · assets/model-base")
-        expect(page.locator("#c-tokens .ctok")).to_have_count(len(APP["demo"].greentext.decode.engine.tokenizer.encode(
+        expect(page.locator("#c-tokens .ctok")).to_have_count(len(APP["demo"].greentext.engine.tokenizer.encode(
             field(page, "c-text").input_value())))
         expect(page.locator("#c-plot .js-plotly-plot").first).to_be_visible(timeout=SLOW)
         shot(page, "compare.png")

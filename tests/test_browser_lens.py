@@ -19,7 +19,7 @@ def open_lens(page, tab: str, title: str) -> None:
 
 
 def test_lens_on_a_projector_in_portuguese(browser, app_url):
-    layers = APP["demo"].greentext.decode.engine.info.layers
+    layers = APP["demo"].greentext.engine.info.layers
     context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
     try:
         page.locator("#big-type input[type=checkbox]").check()

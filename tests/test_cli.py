@@ -57,15 +57,41 @@ def test_compare_refuses_a_foreign_tokenizer_in_one_line(tmp_path, tiny_path, ca
 def test_mcp_and_compare_flags_reach_the_launch(tiny_path, other_tiny_path, monkeypatch):
     import gradio as gr
 
+    from greentext.config import Config
     from greentext.ui import main
-    from greentext.ui.cli import MCP_ENV, launch_kwargs, mcp_from_env
+    from greentext.ui.cli import launch_kwargs
 
     launched = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda demo, **kw: launched.update(kw, demo=demo))
     main(["--model", str(tiny_path), "--compare", str(other_tiny_path), "--mcp"])
     assert launched["mcp_server"] is True
     assert launched["demo"].tabs["compare"].checkpoints.default[0] == str(other_tiny_path)
-    monkeypatch.setenv(MCP_ENV, "1")
-    assert mcp_from_env() and launch_kwargs(mcp=mcp_from_env())["mcp_server"] is True
-    monkeypatch.setenv(MCP_ENV, "0")
-    assert not mcp_from_env() and "mcp_server" not in launch_kwargs()
+    assert launched["demo"].greentext.config.mcp is True  # the one Config, read by main, reached the app
+    monkeypatch.setenv("GREENTEXT_MCP", "1")
+    assert Config.from_env().mcp and launch_kwargs(mcp=Config.from_env().mcp)["mcp_server"] is True
+    monkeypatch.setenv("GREENTEXT_MCP", "0")
+    assert not Config.from_env().mcp and "mcp_server" not in launch_kwargs()
+
+
+def test_settings_from_flags_and_the_environment_reach_the_launch(tiny_path, monkeypatch):
+    import gradio as gr
+
+    from greentext.ui import main
+
+    launched = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda demo, **kw: launched.update(kw, demo=demo))
+    env = {"GRADIO_SERVER_PORT": "7999", "GREENTEXT_MCP": "yes", "GREENTEXT_QUEUE_SIZE": "9",
+           "GREENTEXT_CONCURRENCY": "3", "GREENTEXT_TIME_LIMIT": "off", "GREENTEXT_SAFE_MODE": "on"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    main(["--model", str(tiny_path), "--port", "8001", "--unsafe", "--rate-limit", "5/10"])
+    demo, config = launched["demo"], launched["demo"].greentext.config
+    assert launched["server_port"] == 8001 and launched["server_name"] == "127.0.0.1" and launched["mcp_server"]
+    assert config.model == str(tiny_path) and config.time_limit is None and not demo.greentext.safe_mode
+    assert demo.greentext.rate_limit.requests == 5 and demo._queue.max_size == 9 and config.concurrency == 3
+
+
+def test_a_bad_variable_is_one_line_naming_it(monkeypatch, capsys):
+    monkeypatch.setenv("GREENTEXT_SAFE_MODE", "maybe")
+    code, lines = _main_stderr(capsys, "--model", "/nonexistent")
+    assert code == 1 and len(lines) == 1 and "GREENTEXT_SAFE_MODE must be one of" in lines[0], lines

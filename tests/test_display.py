@@ -45,3 +45,26 @@ def test_pieces_stay_masked_however_the_tokens_split_a_word():
     assert pieces == ["█", "█ hap", "pens"] and shown.story == "be me, ████ happens" and shown.masked == 1
     shown, pieces = Display(safe_mode=False).pieces(PROMPT, ["i", "t"])
     assert pieces == ["i", "t"] and shown.masked == 0
+
+
+def test_a_lens_masks_token_text_not_ids_or_numbers():
+    """The logit lens as shown: the text's tokens by whole words, the tracked token and each layer's top
+    tokens as what comes after the text up to the lensed token (a word split across them is caught too)."""
+    from greentext.probes.lens import Lens, LensLayer
+
+    text = [Token(1, "be", "be"), Token(2, "·me,", " me,"), Token(3, "·sh", " sh"), Token(4, "·shit", " shit")]
+    it, ok, shit = Token(5, "it", "it"), Token(6, "·ok", " ok"), Token(4, "·shit", " shit")
+    lens = Lens(text, 2, it, False, [LensLayer(0, [ok, it], [0.5, 0.25], 2, 0.25),
+                                     LensLayer(1, [it, shit], [0.75, 0.125], 1, 0.75)], truncated_tokens=3)
+    shown, masked = Display(safe_mode=True).lens(lens)
+    assert [t.token for t in shown.tokens] == ["be", "·me,", "·sh", "·████"]
+    assert shown.tracked == Token(5, "██", "██")  # "sh" + "it", after the lensed token
+    assert [[t.token for t in row.top] for row in shown.layers] == [["·ok", "██"], ["██", "·████"]]
+    assert masked == 5  # token texts: 1 of the text, the tracked one, 3 in the layers
+    assert [[t.id for t in row.top] for row in shown.layers] == [[6, 5], [5, 4]] and shown.tracked.id == 5
+    assert [(row.layer, row.p, row.tracked_rank, row.tracked_p) for row in shown.layers] == \
+        [(0, [0.5, 0.25], 2, 0.25), (1, [0.75, 0.125], 1, 0.75)]
+    assert (shown.position, shown.tracked_is_next, shown.truncated_tokens) == (2, False, 3)
+    assert [t.token for t in lens.tokens] == ["be", "·me,", "·sh", "·shit"]  # the model's lens is unchanged
+    off = Display(safe_mode=False)
+    assert off.lens(lens) == (lens, 0) and off.lens(lens)[0] is lens

@@ -1,9 +1,9 @@
-"""Limits for a crowd: the per-client token bucket, the time limit's setting, out-of-memory detection."""
+"""Limits for a crowd: the per-client token bucket, out-of-memory detection (their settings: test_config.py)."""
 
 import pytest
 import torch
 
-from greentext.decode.limits import RateLimited, RateLimiter, env_float, is_out_of_memory
+from greentext.decode.limits import RateLimited, RateLimiter, is_out_of_memory
 
 
 def test_rate_limiter_token_bucket():
@@ -21,14 +21,6 @@ def test_rate_limiter_token_bucket():
     assert (RateLimiter.parse("10/60").requests, RateLimiter.parse("10/60").seconds) == (10, 60)
     with pytest.raises(ValueError, match="REQUESTS/SECONDS"):
         RateLimiter.parse("ten per minute")
-
-
-def test_time_limit_from_the_environment(monkeypatch):
-    assert env_float("GREENTEXT_TEST_LIMIT", 120.0) == 120.0
-    monkeypatch.setenv("GREENTEXT_TEST_LIMIT", "off")
-    assert env_float("GREENTEXT_TEST_LIMIT", 120.0) is None
-    monkeypatch.setenv("GREENTEXT_TEST_LIMIT", "2.5")
-    assert env_float("GREENTEXT_TEST_LIMIT", 120.0) == 2.5
 
 
 def test_out_of_memory_is_recognised():

@@ -19,10 +19,27 @@ STORIES = [
 ] * 4
 
 
-@pytest.fixture()
-def data_file(tmp_path):
-    path = tmp_path / "stories.jsonl"
+# The frozen validation file: one held-out story longer than 3 blocks of 64 tokens (so eval_blocks=3 bounds it)
+HELD_OUT = "held out\n>be me\n>never seen\n>in training\n>at all\n" + "\n".join(
+    f">still held out, line {i} of the story nobody trains on" for i in range(20))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("train")
+
+
+@pytest.fixture(scope="module")
+def data_file(folder):
+    path = folder / "stories.jsonl"
     path.write_text("".join(json.dumps({"text": s}) + "\n" for s in STORIES))
+    return path
+
+
+@pytest.fixture(scope="module")
+def val_file(folder):
+    path = folder / "val.jsonl"
+    path.write_text(json.dumps({"text": HELD_OUT}) + "\n")
     return path
 
 
@@ -34,23 +51,38 @@ def tiny_config(tmp_path, data_file, **overrides):
     return TrainConfig(**values)
 
 
-@pytest.fixture(autouse=True)
-def smaller_tiny(monkeypatch):
+@pytest.fixture(scope="module", autouse=True)
+def smaller_tiny():
     """The 'tiny' preset is the bundled model's shape; tests use a still smaller one, same code path."""
-    monkeypatch.setitem(train_mod.SIZES, "tiny", dict(n_layer=1, n_embd=32, n_head=2, n_positions=128))
     # The card's samples are 80 tokens each (the report's length); 12 exercise the same code at a test's cost.
     from greentext.training import card
     from greentext.training import evaluate
 
-    monkeypatch.setitem(card.SAMPLE_SETTINGS, "max_new_tokens", 12)
-    monkeypatch.setitem(evaluate.FORMAT_SETTINGS, "max_new_tokens", 12)
+    with pytest.MonkeyPatch.context() as m:
+        m.setitem(train_mod.SIZES, "tiny", dict(n_layer=1, n_embd=32, n_head=2, n_positions=128))
+        m.setitem(card.SAMPLE_SETTINGS, "max_new_tokens", 12)
+        m.setitem(evaluate.FORMAT_SETTINGS, "max_new_tokens", 12)
+        yield
 
 
-def test_loss_goes_down_and_the_output_loads_in_the_engine(tmp_path, data_file):
+def scratch_config(folder, data_file, val_file, **overrides):
+    """The module's run: from scratch, 12 steps, a frozen validation file, evaluations bounded to 3 blocks, the
+    training stories as a probe set too, checkpoints at 6 and 12, 3 format samples."""
+    values = dict(out=str(folder / "scratch"), val_data=str(val_file), eval_blocks=3, probe_data=str(data_file))
+    return tiny_config(folder, data_file, **{**values, **overrides})
+
+
+@pytest.fixture(scope="module")
+def scratch(folder, data_file, val_file):
+    """One training run shared by the tests that only read what it wrote (or go on from it)."""
+    return train(scratch_config(folder, data_file, val_file), progress=False)
+
+
+def test_loss_goes_down_and_the_output_loads_in_the_engine(scratch):
     from greentext.decode.engine import Engine
     from greentext.decode.settings import SamplingSettings
 
-    out = train(tiny_config(tmp_path, data_file), progress=False)
+    out = scratch
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     assert log[-1]["train_loss"] < log[0]["train_loss"] - 1.0
     vals = [e["val_loss"] for e in log if "val_loss" in e]
@@ -71,15 +103,18 @@ def test_loss_goes_down_and_the_output_loads_in_the_engine(tmp_path, data_file):
     assert len(run.ids) >= 1
 
 
-def test_resume_goes_on_from_the_last_checkpoint(tmp_path, data_file, capsys):
-    first = tiny_config(tmp_path, data_file, max_steps=6, save_every=3, format_samples=0)
-    train(first, progress=False)  # leaves checkpoint-3 and checkpoint-6 (the last step)
-    resumed = tiny_config(tmp_path, data_file, max_steps=8, save_every=3, format_samples=0, resume=True)
+def test_resume_goes_on_from_the_last_checkpoint(scratch, folder, data_file, val_file, tmp_path, capsys):
+    """The module's run left checkpoint-6 and checkpoint-12 (its last step): a copy of the last, resumed to 14."""
+    import shutil
+
+    out = tmp_path / "resumed"
+    shutil.copytree(scratch / "checkpoints" / "checkpoint-12", out / "checkpoints" / "checkpoint-12")
+    resumed = scratch_config(folder, data_file, val_file, out=str(out), max_steps=14, format_samples=0, resume=True)
     out = train(resumed, progress=False)
     assert "resuming from" in capsys.readouterr().err
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
-    assert [e["step"] for e in log] == list(range(1, 9))
-    assert json.loads((out / "metrics.json").read_text())["resumed_from"].endswith("checkpoint-6")
+    assert [e["step"] for e in log] == list(range(1, 15))
+    assert json.loads((out / "metrics.json").read_text())["resumed_from"].endswith("checkpoint-12")
 
 
 def test_fine_tunes_a_local_base_checkpoint(tmp_path, data_file, tiny_path):
@@ -91,25 +126,25 @@ def test_fine_tunes_a_local_base_checkpoint(tmp_path, data_file, tiny_path):
     assert "fine-tuned" in (out / "README.md").read_text()
 
 
-def test_a_pretraining_in_two_runs_is_one_phase_with_a_probe_and_no_server_paths(tmp_path, data_file):
-    """Model v3's base: part 1a on one text, 1b on a mix (bf16 autocast, warmup-stable-decay) continuing 1a's
-    log; a second held-out set's loss (the greentexts) logged along; no absolute path in what is written."""
-    first = tiny_config(tmp_path, data_file, out=str(tmp_path / "a"), max_steps=4, eval_every=2, save_every=0,
-                        format_samples=0, probe_data=str(data_file), schedule="wsd", min_lr_ratio=1.0)
-    a = train(first, progress=False)
-    second = tiny_config(tmp_path, data_file, size=None, base=str(a), out=str(tmp_path / "b"), max_steps=4,
+def test_a_pretraining_in_two_runs_is_one_phase_with_a_probe_and_no_server_paths(scratch, tmp_path, tmp_path_factory,
+                                                                                 data_file):
+    """Model v3's base: part 1a on one text (the module's run, a probe set logged along), 1b on a mix (bf16
+    autocast, warmup-stable-decay) continuing 1a's log; a second held-out set's loss (the greentexts) logged
+    along; no absolute path in what is written."""
+    second = tiny_config(tmp_path, data_file, size=None, base=str(scratch), out=str(tmp_path / "b"), max_steps=4,
                          eval_every=2, save_every=0, format_samples=0, data=f"{data_file},{data_file}*2",
                          precision="bf16", schedule="wsd", decay_fraction=0.5, continue_log=True, dropout=0.0,
                          probe_data=str(data_file))
     b = train(second, progress=False)
     log = [json.loads(line) for line in (b / "train_log.jsonl").read_text().splitlines()]
-    assert [e["step"] for e in log] == list(range(1, 9)) and all("probe_loss" in e for e in log if "val_loss" in e)
+    assert [e["step"] for e in log] == list(range(1, 17)) and all("probe_loss" in e for e in log if "val_loss" in e)
     metrics = json.loads((b / "metrics.json").read_text())
-    assert metrics["steps"] == 8 and "probe_loss" in metrics
+    assert metrics["steps"] == 16 and "probe_loss" in metrics
     card = (b / "README.md").read_text()
     assert "fine-tuning on greentexts" not in card  # one pretraining phase, not a base + fine-tune
+    temporary = str(tmp_path_factory.getbasetemp())  # this run's folder and the base's
     for name in ("metrics.json", "hyperparameters.json", "README.md"):
-        assert str(tmp_path) not in (b / name).read_text(), name
+        assert temporary not in (b / name).read_text(), name
 
 
 def test_bad_data_gives_a_clear_error(tmp_path, capsys):
@@ -182,17 +217,15 @@ def test_lr_schedule_warms_up_and_decays():
     assert lrs[-1] == pytest.approx(1e-4, rel=0.05)
 
 
-def test_a_frozen_validation_file_is_used_whole_and_never_trained_on(tmp_path, data_file):
-    val = tmp_path / "val.jsonl"
-    val.write_text(json.dumps({"text": "held out\n>be me\n>never seen\n>in training\n>at all"}) + "\n")
-    out = train(tiny_config(tmp_path, data_file, val_data=str(val), max_steps=2, format_samples=0), progress=False)
-    metrics = json.loads((out / "metrics.json").read_text())
+def test_a_frozen_validation_file_is_used_whole_and_never_trained_on(scratch):
+    metrics = json.loads((scratch / "metrics.json").read_text())
     assert metrics["val_documents"] == 1 and metrics["train_documents"] == len(STORIES)
+    assert "1 stories frozen before any training and never trained on" in (scratch / "README.md").read_text()
 
 
-def test_end_of_run_evaluation_is_bounded(tmp_path, data_file):
-    out = train(tiny_config(tmp_path, data_file, max_steps=2, format_samples=0, eval_blocks=3), progress=False)
-    metrics = json.loads((out / "metrics.json").read_text())
+def test_end_of_run_evaluation_is_bounded(scratch, tokenizer):
+    metrics = json.loads((scratch / "metrics.json").read_text())
+    assert len(tokenizer.encode(HELD_OUT)) > 3 * 64  # unbounded, the held-out story would be more blocks
     assert metrics["train_loss_blocks"] == 3 and metrics["val_tokens"] <= 3 * 64
 
 
@@ -202,9 +235,8 @@ def test_spread_picks_evenly_and_keeps_small_sets():
     assert train_mod.spread(blocks, 4).flatten().tolist() == [0, 3, 6, 9]
 
 
-def test_two_phases_the_card_tells_both_with_samples_at_the_kept_steps(tmp_path, data_file):
-    base = train(tiny_config(tmp_path / "b", data_file, max_steps=4, format_samples=0, save_every=0), progress=False)
-    cfg = tiny_config(tmp_path / "f", data_file, size=None, base=str(base), max_steps=6, save_every=3,
+def test_two_phases_the_card_tells_both_with_samples_at_the_kept_steps(scratch, tmp_path, data_file):
+    cfg = tiny_config(tmp_path / "f", data_file, size=None, base=str(scratch), max_steps=6, save_every=3,
                       format_samples=4)
     out = train(cfg, progress=False)
     card = (out / "README.md").read_text(encoding="utf-8")

@@ -9,15 +9,16 @@ import torch
 from greentext.decode.batching import Busy
 from greentext.decode.limits import RateLimiter
 from greentext.decode.settings import InvalidSetting
-from greentext.ui.context import App, lang, safe_mode_from_env
+from greentext.config import Config
+from greentext.ui.context import App, lang
 
 
 def test_safe_mode_switch(engine, monkeypatch):
     from greentext.ui import build_app
 
-    assert safe_mode_from_env() is True
+    assert Config.from_env().safe_mode is True
     monkeypatch.setenv("GREENTEXT_SAFE_MODE", "0")
-    assert safe_mode_from_env() is False
+    assert Config.from_env().safe_mode is False
     assert build_app(engine).greentext.safe_mode is False
     assert build_app(engine, safe_mode=True).greentext.safe_mode is True
     assert App.from_env(engine, safe_mode=True).model_info()["safe_mode"] is True
@@ -32,11 +33,29 @@ def test_limits_from_the_environment(engine, monkeypatch):
     assert App.from_env(engine, time_limit=None, rate_limit="off").rate_limit is None
     with pytest.raises(ValueError, match="GREENTEXT_RATE_KEY must be ip or session"):
         App.from_env(engine, rate_key="cookie")
+    assert App(engine).config == Config()  # an App made without a Config: the defaults, not the environment
+    assert App(engine).time_limit == 120 and App(engine).rate_limit is None
+
+
+def test_the_app_and_its_tabs_take_their_settings_from_one_config(engine):
+    from greentext.ui import build_app, configure_queue
+
+    config = Config(concurrency=2, batch=5, queue_size=7, stream_every=0.5, attention_cache_mb=1,
+                    cache_cleaning=(30, 90))
+    demo = build_app(engine, config=config, safe_mode=False)
+    app = demo.greentext
+    assert app.config == Config(concurrency=2, batch=5, queue_size=7, stream_every=0.5, attention_cache_mb=1,
+                                cache_cleaning=(30, 90), safe_mode=False)
+    assert app.worker.max_batch == 5 and demo.delete_cache == (30, 90) and not app.safe_mode
+    assert demo.tabs["attention"].cache.maxsize == 2**20
+    limits = {fn.api_name: fn.concurrency_limit for fn in demo.fns.values() if fn.api_name}
+    assert limits["generate"] == 5 and limits["probabilities"] == 2 and limits["attention"] == 2
+    configure_queue(demo)
+    assert demo._queue.max_size == 7 and demo._queue.default_concurrency_limit == 2
 
 
 def test_gradios_copies_of_downloads_are_cleaned_on_a_schedule(engine, monkeypatch):
     from greentext.ui import build_app
-    from greentext.ui.context import cache_cleaning_from_env
 
     assert build_app(engine).delete_cache == (600, 1800)  # every 10 minutes, the copies older than 30
     monkeypatch.setenv("GREENTEXT_CACHE_CLEANING", "60/300")
@@ -44,7 +63,7 @@ def test_gradios_copies_of_downloads_are_cleaned_on_a_schedule(engine, monkeypat
     for bad in ("60", "0/300", "a/b", "60/-1"):
         monkeypatch.setenv("GREENTEXT_CACHE_CLEANING", bad)
         with pytest.raises(ValueError, match="GREENTEXT_CACHE_CLEANING must be FREQUENCY/AGE in whole seconds"):
-            cache_cleaning_from_env()
+            Config.from_env()
 
 
 @pytest.mark.parametrize("raised, message", [

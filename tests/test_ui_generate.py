@@ -60,20 +60,30 @@ def test_stop_leaves_a_trace_in_the_status(tab):
     assert tab.stopped("") == "⏹ stopped"
 
 
-def test_explain_replays_exactly_the_generated_text(tab):
+def test_explain_replays_exactly_the_generated_text(tab, engine):
     """Explain fills the Probabilities tab with the run's prompt, settings and seed; its walk, stepped as
     many times as the story has tokens, writes the same text."""
+    import gradio as gr
+
+    from greentext.ui import build_app
+    from greentext.ui.layout import explainer
     from greentext.ui.probabilities import ProbabilitiesTab
 
     *_, (_, plain, _, replay) = tab.stream("the lecture\n>be me", 0.9, 40, 0.9, 16, None)
-    update, prompt, t, k, p, max_new, seed, steps, state = tab.explain(replay)
-    assert update["selected"] == "probabilities" and state is None and seed == str(replay["seed"])
+    page = build_app(engine).controls
+    explain, outputs = explainer(tab, page)
+    out, walk = explain(replay), page.probabilities
+    assert len(out) == len(outputs) and all(c in out for c in outputs)  # one update per output, keyed by component
+    assert out[page.tabs].selected == "probabilities" and out[walk.state] is None
+    assert out[walk.form.seed] == str(replay["seed"])
     probs = ProbabilitiesTab(tab.app)
-    form = (prompt, t, k, p, max_new, seed, 5)
+    form = (*(out[c] for c in walk.form.fields()), 5)
     state, *_ = probs.show(None, *form)
-    state, *_ = probs.run(state, *form, steps)
+    state, *_ = probs.run(state, *form, steps=out[walk.steps])
     walk = probs.walks.take(state)
     assert tab.app.display.story(walk.prompt, walk.text).story == plain
+    with pytest.warns(UserWarning, match="Generate a story first"):
+        assert explain(None) == gr.skip()  # before any generation: a message, nothing changes
 
 
 def test_a_bad_setting_is_named_in_the_pages_language(tab):

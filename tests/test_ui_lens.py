@@ -45,7 +45,7 @@ def test_the_lens_follows_the_walk_only_while_open(probs, engine):
 
 
 def test_a_finished_story_shows_its_last_step(probs, engine):
-    state, *_ = probs.run(None, *FORM, 3)
+    state, *_ = probs.run(None, *FORM, steps=3)
     assert len(state["history"]) == 3  # max new tokens reached
     slider, html, _ = probs.lens.follow(True, state, 5, None)
     n = len(engine.tokenizer.encode(">be me")) + 3

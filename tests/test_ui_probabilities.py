@@ -30,7 +30,7 @@ def test_clicks_reproduce_generate_and_the_state_is_plain_data(tab, engine):
     assert state["history"] == [] and json.loads(json.dumps(state)) == state
     for _ in range(3):
         state, *view = tab.sample(state, *FORM)
-    state, *view = tab.run(state, *FORM, 4)
+    state, *view = tab.run(state, *FORM, steps=4)
     run = engine.generate(">be me", SamplingSettings(*FORM[1:6]), top_n=5)
     assert [h[1] for h in state["history"]] == run.ids[:7]
     assert "seed **11** · 7/20 tokens" in view[4]
@@ -42,7 +42,7 @@ def test_clicks_reproduce_generate_and_the_state_is_plain_data(tab, engine):
 
 def test_pick_undo_reset_and_greedy(tab):
     state, *_ = tab.show(None, *FORM)
-    state, *_ = tab.pick(state, *FORM, 3)
+    state, *_ = tab.pick(state, *FORM, rank=3)
     state, *_ = tab.greedy(state, *FORM)
     assert [h[0] for h in state["history"]] == ["picked", "greedy"]
     state, *_ = tab.undo(state, *FORM)
@@ -73,13 +73,13 @@ def test_a_move_past_the_end_is_a_warning_not_an_error(tab, monkeypatch):
     with pytest.raises(gr.Error, match="top_n must be"):
         tab.sample(None, *FORM[:6], 0)
     # Run N steps with 300: a warning in the page's language naming the range; the view stays (no error state)
-    state, table, *_ = tab.run(state, *form, 300, request=PT)
+    state, table, *_ = tab.run(state, *form, steps=300, request=PT)
     assert "passos deve ser um número inteiro de 1 a 256 (recebido: 300)" in warnings[-1] and table
 
 
 def test_user_text_is_always_escaped(tab):
     form = (HTML, 0, 0, 1.0, 3, 1, 5)
-    state, *_ = tab.run(None, *form, 3)
+    state, *_ = tab.run(None, *form, steps=3)
     table, last, _, story, _, tokens = tab.view(tab.walks.take(state), "en")
     for html in (table, story, tokens, views.greentext_html(HTML, "<b>", "<i>note</i>")):
         assert "<script" not in html and "onerror=\"" not in html and "<b>" not in html and "<i>" not in html
@@ -88,7 +88,7 @@ def test_user_text_is_always_escaped(tab):
 
 def test_csv_exports_keep_emoji_and_right_to_left_text(tab):
     for prompt in (EMOJI, RTL, MIXED):
-        state, *_ = tab.run(None, prompt, 1.0, 0, 1.0, 4, 5, 5, 4)
+        state, *_ = tab.run(None, prompt, 1.0, 0, 1.0, 4, 5, 5, steps=4)
         full = tab.download(state, "en", slides=False)
         rows = list(csv.reader(io.StringIO(Path(full).read_text(encoding="utf-8"))))
         assert rows[0][:3] == ["step", "context", "rank"] and rows[1][1] == prompt
@@ -106,9 +106,9 @@ def test_downloads_are_written_only_when_asked_into_a_bounded_folder(engine, tmp
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # anything made with tempfile lands here
     state, *_ = tab.show(None, *FORM)
     for i in range(60):
-        move = (tab.sample, tab.greedy, tab.undo, lambda *a: tab.pick(*a, 2), tab.sample, tab.reset)[i % 6]
+        move = (tab.sample, tab.greedy, tab.undo, lambda *a: tab.pick(*a, rank=2), tab.sample, tab.reset)[i % 6]
         state, *_ = move(state, *FORM)
-    state, *_ = tab.run(state, *FORM, 12)
+    state, *_ = tab.run(state, *FORM, steps=12)
     assert downloads.files() == [] and list(tmp_path.iterdir()) == []
     paths = [tab.download(state, "en", slides=bool(i % 2)) for i in range(3000)]
     files = downloads.files()
@@ -130,7 +130,7 @@ def test_time_limit(engine):
     tab = ProbabilitiesTab(App(engine, time_limit=0))
     result = tab.probabilities(">be me", 0.8, 40, 0.9, 50, 1, 5)
     assert result["finish_reason"] == "time" and result["steps"] == []
-    state, *_ = tab.run(None, ">be me", 0.8, 40, 0.9, 50, 1, 5, 50)
+    state, *_ = tab.run(None, ">be me", 0.8, 40, 0.9, 50, 1, 5, steps=50)
     assert state["history"] == []
 
 
@@ -143,7 +143,7 @@ def test_safe_mode_masks_tokens_and_text_but_not_numbers(tab, engine, swearing):
     top, top_raw = result["steps"][0]["candidates"][0], raw["steps"][0]["candidates"][0]
     assert top["visible"] == "·████" and top_raw["visible"] == "·shit"
     assert (top["id"], top["p_raw"], top["p_final"]) == (top_raw["id"], top_raw["p_raw"], top_raw["p_final"])
-    state, table, _, _, story, _, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, 2)
+    state, table, _, _, story, _, _ = tab.run(None, ">be me", 0, 0, 1.0, 3, 1, 5, steps=2)
     assert "shit" not in table + story and "lecture-safe mode" in table
     csv_text = Path(tab.download(state, "en", slides=False)).read_text(encoding="utf-8")
     assert "shit" not in csv_text and str(swearing) in csv_text
@@ -164,7 +164,7 @@ def test_what_if_sliders_redraw_the_upcoming_step_without_sampling(tab):
 def test_the_download_button_offers_the_file_by_name(tab):
     """What the page gets from a CSV button: the file in a button of its own, named and counted (a tap saves
     it when the browser refuses the automatic download); before any step, the button says why not."""
-    state, *_ = tab.run(None, *FORM, 3)
+    state, *_ = tab.run(None, *FORM, steps=3)
     offered = tab.offer_slides(state, request=PT)
     assert offered.label == "⬇ slides-pt-BR.csv · 3 passos" and offered.visible is True
     assert tab.offer_steps(state).label == "⬇ steps.csv · 3 steps"

@@ -1,4 +1,5 @@
-"""The Share panel's handlers, called directly: a link fills the forms; the button builds the audience link."""
+"""The Share panel's handlers, called directly (around the components of a built page): a link fills the
+forms; the button builds the audience link."""
 
 import html
 from types import SimpleNamespace
@@ -8,65 +9,88 @@ import pytest
 
 from greentext.present import share
 from greentext.ui.context import App
-from greentext.ui.share import SharePanel
+from greentext.ui.share import FORM_TABS, SharePanel
 
 GENERATE = ("the lecture\n>be me", 0.7, 40, 0.9, 60, "7")
 PROBABILITIES = ("the projector\n>be me", 0.0, 0, 1.0, 5, "")
 COMPARE = ("the comparison\n>be me", 0.9, 50, 0.95, 40, "")
 
 
-def forms(text="", generate=GENERATE, probabilities=PROBABILITIES, compare=COMPARE, runs=(None, None, None)):
-    """The Share button's inputs after the page's address and tab: the Attention text, the three forms,
-    then each form's last run."""
-    return (text, *generate, *probabilities, *compare, *runs)
+def forms(panel, url, tab, text="", generate=GENERATE, probabilities=PROBABILITIES, compare=COMPARE,
+          runs=(None, None, None)):
+    """The Share button's inputs by component: the page's address and tab, the Attention text, the three
+    forms and each form's last run."""
+    sources = panel.sources
+    inputs = {panel.panel.page_url: url, panel.panel.tab: tab, sources.text: text}
+    for name, values, run in zip(FORM_TABS, (generate, probabilities, compare), runs):
+        inputs.update(zip(sources.forms[name].fields(), values))
+        inputs[sources.lasts[name]] = run
+    return inputs
+
+
+def filled(out, form):
+    """A form's six fields as a link's updates leave them (gr.skip(): unchanged)."""
+    return tuple(out.get(component, gr.skip()) for component in form.fields())
 
 
 def request(query=None, language="en-US"):
     return SimpleNamespace(query_params=query or {}, headers={"accept-language": language, "host": "127.0.0.1:7860"})
 
 
+@pytest.fixture(scope="module")
+def components(engine):
+    from greentext.ui import build_app
+
+    return build_app(engine).controls
+
+
 @pytest.fixture()
-def panel(engine):
-    return SharePanel(App(engine), SimpleNamespace(server_name="127.0.0.1", share_url=None))
+def panel(engine, components):
+    return SharePanel(App(engine), SimpleNamespace(server_name="127.0.0.1", share_url=None), components.share,
+                      components.sources())
 
 
 def test_a_link_fills_both_forms_and_selects_its_tab(panel):
     out = panel.restore(request({"prompt": "a\nb", "temperature": "0.5", "seed": "3", "tab": "probabilities"}))
-    skip = gr.skip()
-    generate, probabilities, compare, text, tabs = out[:6], out[6:12], out[12:18], out[18], out[19]
-    assert generate == probabilities == compare == ("a\nb", 0.5, skip, skip, skip, "3") and text == "a\nb"
+    skip, sources = gr.skip(), panel.sources
+    generate, probabilities, compare = (filled(out, sources.forms[tab]) for tab in FORM_TABS)
+    assert generate == probabilities == compare == ("a\nb", 0.5, skip, skip, skip, "3") and out[sources.text] == "a\nb"
+    tabs = out[sources.tabs]
     assert isinstance(tabs, gr.Tabs) and tabs.selected == "probabilities"
-    assert panel.restore(request()) == (skip,) * 20  # no link: nothing changes
+    assert len(out) == 3 * 3 + 2  # nothing else changes
+    assert panel.restore(request()) == skip  # no link: nothing changes
 
 
 def test_a_bad_value_is_a_message_in_the_pages_language_and_the_rest_applies(panel):
     with pytest.warns(UserWarning) as caught:
         out = panel.restore(request({"top_k": "<b>999</b>", "max_new_tokens": "9"}, "pt-BR"))
-    assert out[2] == gr.skip() and out[4] == 9
+    generate = filled(out, panel.sources.forms["generate"])
+    assert generate[2] == gr.skip() and generate[4] == 9
     message = str(caught[0].message)
     assert message == html.escape("O top_k=<b>999</b> do link não foi usado: top_k deve ser um número inteiro de 0 "
                                   "(desligado) a 200. O valor padrão foi mantido.", quote=False)
 
 
 def test_a_top_p_the_slider_cannot_show_is_refused(panel):
-    panel.sliders["top_p"] = gr.Slider(0.05, 1.0)
+    slider = panel.sources.forms["generate"].top_p
+    assert (slider.minimum, slider.maximum) == (0.05, 1.0)
     with pytest.warns(UserWarning, match=r"top_p=0.01 was not used: top_p must be a number from 0.05 to 1"):
         out = panel.restore(request({"top_p": "0.01"}))
-    assert out[3] == gr.skip()
+    assert out == gr.skip()  # the link's only setting refused: nothing changes
 
 
 def test_share_builds_the_link_of_the_tab_on_screen(panel):
     page = "http://127.0.0.1:7860/?__theme=light"
-    box, link, qr, notes = panel.open(page, "probabilities", *forms("attention text"))
+    box, link, qr, notes = panel.open(forms(panel, page, "probabilities", "attention text"))
     assert box.visible is True
     assert share.query_of(link) == {"__theme": "light", "prompt": PROBABILITIES[0], "temperature": "0",
                                     "top_k": "0", "top_p": "1", "max_new_tokens": "5", "tab": "probabilities"}
     assert qr.startswith('<img class="share-qr-img" src="data:image/svg+xml') and 'alt="QR code' in qr
     assert "Probabilities tab" in notes and "listens on this computer only" in notes
-    _, link, _, notes = panel.open(page, "generate", *forms("x"), request=request(language="pt-BR"))
+    _, link, _, notes = panel.open(forms(panel, page, "generate", "x"), request=request(language="pt-BR"))
     assert share.query_of(link)["seed"] == "7" and share.query_of(link)["prompt"] == GENERATE[0]
     assert "aba Gerar" in notes and "só atende neste computador" in notes
-    _, link, _, _ = panel.open(page, "attention", *forms("attention text"))
+    _, link, _, _ = panel.open(forms(panel, page, "attention", "attention text"))
     assert share.query_of(link) == {"__theme": "light", "prompt": "attention text", "tab": "attention"}
 
 
@@ -77,37 +101,40 @@ def test_a_random_seed_runs_link_carries_the_seed_it_drew(panel, engine):
     random_seed = (*GENERATE[:5], "")
     *_, replay = list(GenerateTab(App(engine)).stream(*random_seed))[-1]
     assert replay["seed"] is not None
-    _, link, _, _ = panel.open("http://127.0.0.1:7860/", "generate", *forms(generate=random_seed, runs=(replay, None, None)))
+    _, link, _, _ = panel.open(forms(panel, "http://127.0.0.1:7860/", "generate", generate=random_seed,
+                                     runs=(replay, None, None)))
     assert share.query_of(link)["seed"] == str(replay["seed"])
     changed = (*GENERATE[:4], 61, "")  # the form no longer matches the run on the screen: no seed is invented
-    _, link, _, _ = panel.open("http://127.0.0.1:7860/", "generate", *forms(generate=changed, runs=(replay, None, None)))
+    _, link, _, _ = panel.open(forms(panel, "http://127.0.0.1:7860/", "generate", generate=changed,
+                                     runs=(replay, None, None)))
     assert "seed" not in share.query_of(link)
 
 
 def test_share_from_compare_opens_compare_with_its_form_and_seed(panel, engine):
     """Issue 20.7: Share on the Compare tab opened the Generate tab."""
     last = {"prompt": COMPARE[0], "temperature": 0.9, "top_k": 50, "top_p": 0.95, "max_new_tokens": 40, "seed": 1234}
-    _, link, _, notes = panel.open("http://127.0.0.1:7860/", "compare", *forms(runs=(None, None, last)))
+    _, link, _, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "compare", runs=(None, None, last)))
     query = share.query_of(link)
     assert query["tab"] == "compare" and query["prompt"] == COMPARE[0] and query["seed"] == "1234"
     assert "Compare tab" in notes
     assert share.parse(query).tab == "compare"
 
 
-def test_share_on_all_interfaces_gives_the_lan_address(engine, monkeypatch):
+def test_share_on_all_interfaces_gives_the_lan_address(engine, components, monkeypatch):
     monkeypatch.setattr(share, "lan_address", lambda: "192.168.0.42")
-    panel = SharePanel(App(engine), SimpleNamespace(server_name="0.0.0.0", share_url=None))
-    _, link, _, notes = panel.open("http://localhost:7860/", "generate", *forms())
+    panel = SharePanel(App(engine), SimpleNamespace(server_name="0.0.0.0", share_url=None), components.share,
+                       components.sources())
+    _, link, _, notes = panel.open(forms(panel, "http://localhost:7860/", "generate"))
     assert link.startswith("http://192.168.0.42:7860/?prompt=") and "same network (Wi-Fi)" in notes
 
 
 def test_a_bad_field_is_the_usual_message(panel):
     with pytest.raises(gr.Error, match=r"seed must be empty \(random\) or a whole number"):
-        panel.open("http://127.0.0.1:7860/", "generate", *forms(generate=(*GENERATE[:5], "abc")))
+        panel.open(forms(panel, "http://127.0.0.1:7860/", "generate", generate=(*GENERATE[:5], "abc")))
 
 
 def test_a_link_too_long_for_a_qr_code_says_so(panel):
-    _, link, qr, notes = panel.open("http://127.0.0.1:7860/", "attention", *forms("a" * 3000))
+    _, link, qr, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "attention", "a" * 3000))
     assert qr == "" and "more than a QR code holds" in notes and share.query_of(link)["prompt"] == "a" * 3000
 
 

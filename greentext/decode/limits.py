@@ -1,4 +1,4 @@
-"""Limits for a crowd: a per-client rate limit, the time limit's setting, and out-of-memory detection.
+"""Limits for a crowd: a per-client rate limit and out-of-memory detection.
 
     limiter = RateLimiter.parse("10/60")      # 10 requests per client per 60 s (None = off)
     limiter.check("10.0.0.7")                 # raises RateLimited(retry_after) when over
@@ -10,10 +10,10 @@ decides what a client is (its address or its browser session) and turns the erro
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
+from greentext.config import check_rate, parse_rate
 from greentext.language.errors import BothLanguages
 
 
@@ -31,8 +31,7 @@ class RateLimiter:
     MAX_CLIENTS = 10_000  # forget full buckets past this many clients, so memory stays bounded
 
     def __init__(self, requests: int, seconds: float, clock=time.monotonic):
-        if requests < 1 or seconds <= 0:
-            raise ValueError(f"a rate limit needs requests ≥ 1 and seconds > 0 (got {requests}/{seconds})")
+        check_rate(requests, seconds)
         self.requests, self.seconds = int(requests), float(seconds)
         self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens, time of last update)
@@ -40,15 +39,9 @@ class RateLimiter:
 
     @classmethod
     def parse(cls, spec: str | None) -> "RateLimiter | None":
-        """"10/60" → 10 requests per 60 s per client; "", "0" or "off" → None (no limit)."""
-        spec = (spec or "").strip().lower()
-        if spec in ("", "0", "off", "none", "no"):
-            return None
-        try:
-            requests, seconds = spec.split("/")
-            return cls(int(requests), float(seconds))
-        except ValueError:
-            raise ValueError(f"rate limit must look like REQUESTS/SECONDS, e.g. 10/60, or off (got {spec!r})") from None
+        """"10/60" → 10 requests per 60 s per client; "", "0" or "off" → None (no limit); see config.parse_rate."""
+        rate = parse_rate(spec)
+        return None if rate is None else cls(*rate)
 
     def check(self, key: str) -> None:
         """Take one request from `key`'s bucket, or raise RateLimited if it is empty."""
@@ -68,16 +61,6 @@ class RateLimiter:
         for key, (tokens, last) in list(self._buckets.items()):
             if tokens + (now - last) * rate >= self.requests:
                 del self._buckets[key]
-
-
-def env_float(name: str, default: float | None) -> float | None:
-    """A number of seconds from the environment; "0", "off" or "none" → None (no limit)."""
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value in ("0", "off", "none", "no"):
-        return None
-    return float(value)
 
 
 def is_out_of_memory(err: BaseException) -> bool:

@@ -12,7 +12,6 @@ CSV headers and notes call `text()` with the page's language.
 from __future__ import annotations
 
 from greentext.language.numbers import localized
-from greentext.decode.presets import PRESETS
 
 LANGS = ("en", "pt")  # pt = Brazilian Portuguese (browsers asking for pt or pt-BR)
 
@@ -373,25 +372,10 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 
-def _presets() -> dict[str, tuple[str, str]]:
-    """The preset buttons' labels, with their values ("Balanced · T 0.8 · top-k 50 · top-p 0.95")."""
-    names = {"greedy": ("Greedy", "Guloso"), "balanced": ("Balanced", "Equilibrado"),
-             "creative": ("Creative", "Criativo"), "chaos": ("Chaos", "Caos")}
-    off = ("off", "desligado")
-    labels = {}
-    for key, (t, k, p) in PRESETS.items():
-        pair = []
-        for i, name in enumerate(names[key]):
-            num = (lambda x: f"{x:g}") if i == 0 else (lambda x: f"{x:g}".replace(".", ","))
-            parts = [f"{name} · T {num(t)}"]
-            if t:
-                parts += [f"top-k {k or off[i]}", f"top-p {num(p) if p < 1 else off[i]}"]
-            pair.append(" · ".join(parts))
-        labels[f"preset_{key}"] = tuple(pair)
-    return labels
-
-
-WORDS.update(_presets())
+# The preset buttons' names; decode/presets.py adds each one's values ("Balanced · T 0.8 · top-k 50 · top-p 0.95").
+WORDS.update({"preset_name_greedy": ("Greedy", "Guloso"), "preset_name_balanced": ("Balanced", "Equilibrado"),
+              "preset_name_creative": ("Creative", "Criativo"), "preset_name_chaos": ("Chaos", "Caos"),
+              "preset_off": ("off", "desligado")})
 
 TABLES: dict[str, dict[str, str]] = {lang: {key: pair[i] for key, pair in WORDS.items()}
                                      for i, lang in enumerate(LANGS)}

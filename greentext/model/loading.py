@@ -18,7 +18,6 @@ from greentext.paths import ROOT
 
 APP_ROOT = ROOT  # the folder app.py is in
 BUNDLED_MODEL = APP_ROOT / "assets" / "model"
-MODEL_ENV = "GREENTEXT_MODEL"
 
 
 class ModelLoadError(RuntimeError):
@@ -77,8 +76,9 @@ BUNDLED_NAME = "greentext-tiny (bundled)"  # the bundled model's name in the API
 
 
 def default_model() -> str:
-    """The model to load when none is named: $GREENTEXT_MODEL, else the bundled model in assets/model."""
-    return os.environ.get(MODEL_ENV) or str(BUNDLED_MODEL)
+    """The model to load when none is named: the bundled model in assets/model (the app's GREENTEXT_MODEL is
+    read into `Config.model`, which names it)."""
+    return str(BUNDLED_MODEL)
 
 
 def pick_device(device: str | None = None) -> torch.device:

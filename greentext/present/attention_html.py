@@ -3,8 +3,9 @@
     page = head_view(tokens, weights[layer], layer, prompt_tokens=5)   # one layer, every head
     gr.HTML(page.iframe())                                              # <iframe sandbox="allow-scripts" srcdoc=…>
 
-The drawing code is bertviz's own `head_view.js` / `model_view.js`, read from the installed package
-and patched by exact string replacements (each must match, so a changed bertviz fails loudly):
+The drawing code is bertviz's own `head_view.js` / `model_view.js`, patched: the patched files are kept in
+greentext/static/bertviz/, each with its diff against the pinned bertviz's file (`greentext.present.bertviz_patch`
+makes them again from the installed bertviz, and a test checks that its diffs still apply):
 
 - No CDN: d3 v5 (from PyPI `mpld3`) and jQuery (from `xstatic-jquery`) are served by the app or
   inlined; a three-line shim stands in for require.js.
@@ -47,6 +48,7 @@ import numpy as np
 
 from greentext.language.i18n import LANGS, text
 from greentext.paths import STATIC
+from greentext.present import bertviz_patch
 
 WEB = STATIC  # the JS and CSS this module puts in the pages
 # Tokens the head view draws at once (normal, projector mode): its drawing fits one screen (~23 px a row,
@@ -85,7 +87,7 @@ def _read(path: Path) -> str:
 
 
 def _web(name: str) -> str:
-    """One of this module's own files in greentext/web (bertviz patches, the prelude, the page's CSS)."""
+    """One of this module's own files in greentext/static (the prelude, the page's CSS)."""
     return _read(WEB / name).rstrip()
 
 
@@ -103,65 +105,21 @@ def script_tags(url_prefix: str | None) -> str:
 
 
 # --- bertviz's JS, patched -----------------------------------------------------------------------------
-def _replace(js: str, old: str, new: str, count: int = 1, regex: bool = False) -> str:
-    found = len(re.findall(old, js, flags=re.S)) if regex else js.count(old)
-    if found != count:
-        raise RuntimeError(f"bertviz's JS changed: expected {count} × {old[:60]!r}, found {found} (requirements pin 1.4.1)")
-    return re.sub(old, lambda _: new, js, flags=re.S) if regex else js.replace(old, new)
-
-
-
-
-
-@lru_cache(maxsize=None)
+# Kept patched in greentext/static/bertviz/ (with the diffs against the pinned bertviz, and how to make them
+# again: greentext/present/bertviz_patch.py); read from there, bertviz itself is not read at run time.
 def head_view_js() -> str:
-    js = _read(_package_dir("bertviz") / "head_view.js")
-    js = _replace(js, r"require\.config\(\{.*?\}\);", "", regex=True)  # the CDN paths: the shim has the libraries
-    js = _replace(js, "const params = PYTHON_PARAMS;", "const params = GT.params;")
-    js = _replace(js, r"function renderAttention\(svg, attention\) \{.*?(?=function boxOffsets)", _web("head_view_lines.js") + "\n\n    ", regex=True)
-    js = _replace(js, 'tokenContainer.on("mouseover", function (d, index) {',
-                  'tokenContainer.on("mouseover", function (d, index) {\n            if (GT.lazy) drawTokenLines(svg, attention, isLeft, index);')
-    js = _replace(js, ".text(d => d)", '.text(d => d)\n            .classed("gen", (d, i) => GT.gen[i])')
-    js = _replace(js, "drawCheckboxes(0, svg, layerAttention);",
-                  "drawCheckboxes(0, svg, layerAttention);\n        GT.boundary(svg, TEXT_TOP, BOXHEIGHT, 2 * BOXWIDTH + MATRIX_WIDTH);")
-    js = _replace(js, r"function transpose\(mat\) \{.*?\n    \}", _web("transpose.js"), regex=True)
-    js = _replace(js, 'console.log("d3 version", d3.version)', "")
-    return js
+    return bertviz_patch.patched("head_view.js")
 
 
-@lru_cache(maxsize=None)
 def model_view_js() -> str:
-    js = _read(_package_dir("bertviz") / "model_view.js")
-    js = _replace(js, r"require\.config\(\{.*?\}\);", "", regex=True)
-    js = _replace(js, "const params = PYTHON_PARAMS;", "const params = GT.params;")
-    # Lines only for nonzero weights: the data becomes {w, j} pairs (j = the target's index).
-    js = _replace(js, "// Loop over all target tokens\n                    return d;",
-                  "// Loop over all target tokens (patched: nonzero only)\n                    return GT.nonzero(d);", count=2)
-    js = _replace(js, "return y1 + (targetIndex + .5) * config.thumbnailBoxHeight;",
-                  "return y1 + (d.j + .5) * config.thumbnailBoxHeight;")
-    js = _replace(js, "return y + (targetIndex + .5) * DETAIL_BOX_HEIGHT;", "return y + (d.j + .5) * DETAIL_BOX_HEIGHT;")
-    js = _replace(js, '.attr("stroke-opacity", function (d) {\n                    return d;',
-                  '.attr("stroke-opacity", function (d) {\n                    return d.w;', count=2)
-    js = _replace(js, '.classed("token", true)', '.classed("token", true)\n                .classed("gen", (d, i) => GT.gen[i])')
-    js = _replace(js, 'console.log("x", x, y)', "")
-    # Its words in the page's language.
-    js = _replace(js, '.text("Heads")', ".text(GT.words.heads_axis)")
-    js = _replace(js, '.text("Layers")', ".text(GT.words.layers_axis)")
-    js = _replace(js, """.text('Layer ' + config.layers[layerIndex] + ", Head " + config.heads[headIndex])""",
-                  ".text(GT.words.detail_heading.replace('{layer}', config.layers[layerIndex])"
-                  ".replace('{head}', config.heads[headIndex]))")
-    # Thumbnails at most THUMB_HEIGHT px tall (stock: 7 × 12/heads px a token, 500 px for 4 heads × 24).
-    js = _replace(js, "config.thumbnailBoxHeight = 7 * (12 / config.totalHeads);",
-                  "config.thumbnailBoxHeight = Math.min(7 * (12 / config.totalHeads), "
-                  "GT.thumbHeight / Math.max(attData.left_text.length, 1));")
-    return js
+    return bertviz_patch.patched("model_view.js")
 
 
 # --- size: the frame's height from what it draws ---------------------------------------------------------
 @lru_cache(maxsize=None)
 def geometry(view: str) -> dict[str, float]:
     """bertviz's layout constants (`const NAME = number;`) from its JS: what the frame heights follow."""
-    js = _read(_package_dir("bertviz") / f"{view}_view.js")
+    js = bertviz_patch.patched(f"{view}_view.js")
     return {k: float(v) for k, v in re.findall(r"const ([A-Z_]+) = (\d+(?:\.\d+)?);", js)}
 
 

@@ -4,6 +4,7 @@
     shown = display.story(run.prompt, run.text)   # Shown(prompt="the lecture\n>be me", text=" ████ …", masked=1)
     display.steps(run.steps), display.tokens(run.prompt.tokens)
     shown, pieces = display.pieces(run.prompt, engine.text.pieces(run.ids))   # the story, token by token
+    shown, masked = display.lens(lens)   # a logit lens: its token text (masked: how many token texts were)
 
 With lecture-safe mode off every method hands its input back unchanged, so handlers call it either way.
 Masking changes only text (tokens' text, the context, the story); ids and probabilities stay the model's.
@@ -11,11 +12,15 @@ Masking changes only text (tokens' text, the context, the story); ids and probab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from greentext.present.safety import WordFilter, mask_candidates, mask_step, mask_tokens
 from greentext.decode.steps import Step
 from greentext.model.tokens import Token
+
+if TYPE_CHECKING:
+    from greentext.probes.lens import Lens
 
 
 @dataclass(frozen=True)
@@ -75,3 +80,16 @@ class Display:
     def candidates(self, tokens: list[Token], before: str = "") -> list[Token]:
         """Alternatives for one position (after the text `before`), each masked on its own."""
         return tokens if self.words is None else mask_candidates(tokens, self.words, before)
+
+    def lens(self, lens: Lens) -> tuple[Lens, int]:
+        """A logit lens as shown, and how many token texts were masked: the text's tokens masked by its whole
+        words; each layer's top tokens and the tracked token as alternatives after the text up to the lensed
+        token (each row predicts the token after it). Ids, ranks and probabilities stay the model's."""
+        if self.words is None:
+            return lens, 0
+        before = "".join(t.raw for t in lens.tokens[:lens.position + 1])
+        shown = replace(lens, tokens=self.tokens(lens.tokens), tracked=self.candidates([lens.tracked], before)[0],
+                        layers=[replace(row, top=self.candidates(row.top, before)) for row in lens.layers])
+        raw = lens.tokens + [lens.tracked] + [t for row in lens.layers for t in row.top]
+        masked = shown.tokens + [shown.tracked] + [t for row in shown.layers for t in row.top]
+        return shown, sum(a.raw != b.raw for a, b in zip(raw, masked))

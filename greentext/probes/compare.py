@@ -40,7 +40,7 @@ from greentext.model.tokens import Token
 ROOT = BUNDLED_MODEL.parent.parent  # the repository: assets/ and runs/ are searched for checkpoints
 BASE_MODEL = ROOT / "assets" / "model-base"  # the bundled pretrained model the fine-tune started from
 SEARCHED = ("assets", "runs")  # where checkpoints are found (up to three folders deep)
-KEEP = int(os.environ.get("GREENTEXT_COMPARE_MODELS", "2"))  # models loaded at most besides the app's own
+KEEP = 2  # models loaded at most besides the app's own (the app passes Config.compare_models)
 CHUNK = 256  # positions whose logits are made at once: (CHUNK, vocab) floats, not (context, vocab)
 # Friendly names of the bundled checkpoints (i18n keys); others are named by their last two folders.
 LABELS = {"assets/model-base": "name_base", "assets/model": "name_tuned"}

@@ -9,8 +9,8 @@ head view's "projector" event). Each sandboxed frame reports its height and the 
 
 from __future__ import annotations
 
-import os
 import threading
+from dataclasses import dataclass
 
 import cachetools
 import gradio as gr
@@ -22,28 +22,38 @@ from greentext.language import i18n
 from greentext.present import html as views
 from greentext.decode.engine import Attention
 from greentext.decode.settings import as_int
-from greentext.ui.context import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
+from greentext.paths import static_text
+from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang
 
 # The bertviz views load d3 and jQuery from the app (see cli.launch_kwargs), never a CDN. Relative, so
 # it resolves against the page's own address (also under a proxy path).
 SCRIPT_URL = "gradio_api/file="
 # The layer slider, the head menu and a crowd on the same story all read the same text's weights again: they
 # stay in a cache shared by the users, keyed by the text, least recently used out first, bounded by bytes
-# (the bundled model's longest text, 512 tokens, is 25 MB of weights: 6 layers × 4 heads × 512² float32).
-CACHE_MB = float(os.environ.get("GREENTEXT_ATTENTION_CACHE_MB", "256"))
+# (the bundled model's longest text, 512 tokens, is 25 MB of weights: 6 layers × 4 heads × 512² float32):
+# `config.attention_cache_mb` of them.
 # The events' fifth input is projector mode, read from the page as the event starts (the sixth, the head
-# view's window, stays as it is).
-WITH_MODE = "(...args) => [...args.slice(0, 4), document.body.classList.contains('big'), ...args.slice(5)]"
-FRAMES_JS = (attention_view.WEB / "attention_tab.js").read_text(encoding="utf-8")
+# view's window, stays as it is): `inputs` below keeps that order.
+WITH_MODE = static_text("attention_mode.js").strip()
+FRAMES_JS = static_text("attention_tab.js")
 # Projector mode on a wide screen: the views and the heatmap one under the other, each the page's width.
-BIG_LAYOUT = "<style>body.big #a-views > * { min-width: 100% !important; }</style>"
+BIG_LAYOUT = f"<style>{static_text('attention_big.css').strip()}</style>"
+
+
+@dataclass(eq=False)
+class Controls:
+    """What the Generate tab fills: the text, and which part of it was the prompt (None: all of it)."""
+
+    text: gr.Textbox
+    prompt: gr.State
 
 
 class AttentionTab:
     """The handlers: `show` (the button), `show_layer` (slider and head menu), `from_generate`, and the API."""
 
-    def __init__(self, app: App, cache_mb: float = CACHE_MB):
+    def __init__(self, app: App, cache_mb: float | None = None):
         self.app = app
+        cache_mb = app.config.attention_cache_mb if cache_mb is None else cache_mb
         # cachetools (maintained, thread-safe with a lock): an LRU bounded by the weights' bytes, hit and miss
         # counts, and one computation per text however many users ask for it at once (the condition).
         self.cache = cachetools.LRUCache(maxsize=int(cache_mb * 2**20), getsizeof=lambda att: att.weights.nbytes)
@@ -142,7 +152,7 @@ class AttentionTab:
         return gpu(self.app.engine.attention)(text, "text")
 
 
-def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr.State]:
+def tab(handlers: AttentionTab, layers: int, heads: int) -> Controls:
     """The tab's components and events; returns the text and its prompt part (the Generate tab fills them)."""
     text = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("text"), elem_id="a-text")
     with gr.Row():
@@ -165,8 +175,9 @@ def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr
     model_view = gr.HTML("", label=I18N("model_view"), elem_id="a-model-view",
                          js_on_load="const RESTYLE = false;\n" + FRAMES_JS)
 
-    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, js=WITH_MODE)
-    inputs = [text, layer, head, prompt, big, window]
+    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP,
+                  concurrency_limit=handlers.app.config.concurrency, js=WITH_MODE)
+    inputs = [text, layer, head, prompt, big, window]  # by position: WITH_MODE writes the fifth
     go.click(handlers.show, inputs, [plot, head_view, note, model_view, window], **common)
     # input: dragging, arrow keys and the typed number all re-render; always_last skips stale values
     for control in (layer, window):
@@ -174,4 +185,4 @@ def tab(handlers: AttentionTab, layers: int, heads: int) -> tuple[gr.Textbox, gr
     head.input(handlers.show_layer, inputs, [plot, head_view, note, window], **common)
     head_view.projector(handlers.show_heatmap, inputs, plot, trigger_mode="always_last", **common)
     text.input(lambda: None, None, prompt, api_visibility="private")  # typed text: all of it is prompt
-    return text, prompt
+    return Controls(text, prompt)

@@ -1,9 +1,11 @@
-"""`python app.py`: flags, the queue and the launch settings around `layout.build_app`."""
+"""`python app.py`: flags, the queue and the launch settings around `layout.build_app`.
+
+`main` reads the settings once (`Config.from_args`: the flags over the GREENTEXT_* variables) and passes them down.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -12,26 +14,21 @@ import gradio as gr
 from greentext.present import attention_html as attention_view
 from greentext.probes.compare import Checkpoints
 from greentext.decode.engine import Engine
-from greentext.decode.limits import RateLimiter
+from greentext.config import (DEFAULT_TIME_LIMIT, HOST_ENV, MCP_ENV, MODEL_ENV, PORT_ENV, RATE_LIMIT_ENV,
+                              SAFE_MODE_ENV, TIME_LIMIT_ENV, Config)
 from greentext.model.loading import ModelLoadError
-from greentext.ui.context import (CONCURRENCY, DEFAULT_TIME_LIMIT, FROM_ENV, I18N, RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV,
-                  cache_cleaning_from_env)
+from greentext.ui.context import I18N
 from greentext.ui.layout import build_app
 from greentext.paths import static_text
 
-MCP_ENV = "GREENTEXT_MCP"  # "1": also serve the API as MCP tools (like --mcp)
-QUEUE_SIZE = int(os.environ.get("GREENTEXT_QUEUE_SIZE", "64"))  # requests waiting, all users; then "busy"
 CSS = static_text("app.css")
 
 
-def configure_queue(demo: gr.Blocks) -> gr.Blocks:
-    """The queue every launch uses: at most QUEUE_SIZE waiting requests (then gradio answers "busy"),
-    CONCURRENCY model calls at once by default."""
-    return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-
-
-def mcp_from_env() -> bool:
-    return os.environ.get(MCP_ENV, "").strip().lower() in ("1", "on", "true", "yes")
+def configure_queue(demo: gr.Blocks, config: Config | None = None) -> gr.Blocks:
+    """The queue every launch uses: at most `config.queue_size` waiting requests (then gradio answers "busy"),
+    `config.concurrency` model calls at once by default. `config`: the app's own (`demo.greentext.config`)."""
+    config = config or demo.greentext.config
+    return demo.queue(max_size=config.queue_size, default_concurrency_limit=config.concurrency)
 
 
 def launch_kwargs(engine: Engine | None = None, mcp: bool = False) -> dict:
@@ -50,14 +47,13 @@ def main(argv=None) -> None:
     """`python app.py [--model PATH_OR_HUB_ID] [--device auto|cpu|cuda|mps] [--host H] [--port P] [--share]
     [--compare PATH [PATH]] [--mcp]`."""
     parser = argparse.ArgumentParser(prog="python app.py", description="GPT-2 Greentext Lab")
-    parser.add_argument("--model", default=None, help="checkpoint directory or hub id (default: $GREENTEXT_MODEL "
+    parser.add_argument("--model", default=None, help=f"checkpoint directory or hub id (default: ${MODEL_ENV} "
                                                       "or the bundled model)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                        help="address to listen on: 127.0.0.1 (this computer only, the default; $GRADIO_SERVER_NAME) "
+    parser.add_argument("--host", default=None,
+                        help=f"address to listen on: 127.0.0.1 (this computer only, the default; ${HOST_ENV}) "
                              "or 0.0.0.0 (phones on the same Wi-Fi can open it)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                        help="port to listen on (default 7860; $GRADIO_SERVER_PORT)")
+    parser.add_argument("--port", type=int, default=None, help=f"port to listen on (default 7860; ${PORT_ENV})")
     parser.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
     parser.add_argument("--safe-mode", choices=["on", "off"], default=None,
                         help=f"lecture-safe mode: mask profanity and slurs (default on; ${SAFE_MODE_ENV}=0 turns it off)")
@@ -74,19 +70,16 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if len(args.compare) > 2:
         parser.error(f"--compare takes one or two checkpoint directories (got {len(args.compare)})")
-    safe_mode = False if args.unsafe else None if args.safe_mode is None else args.safe_mode == "on"
-    time_limit = FROM_ENV if args.time_limit is None else (args.time_limit or None)
     try:
-        RateLimiter.parse(args.rate_limit if args.rate_limit is not None else os.environ.get(RATE_LIMIT_ENV))
-        cache_cleaning_from_env()
-        engine = Engine.load(args.model, args.device)
-        checkpoints = Checkpoints(engine, args.compare)
-        for path in args.compare:  # checked now (tokenizer only); the weights load on first use
+        config = Config.from_args(args)  # the GREENTEXT_* variables, read once; a bad one: one line naming it
+        engine = Engine.load(config.model, config.device)
+        checkpoints = Checkpoints(engine, config.compare, keep=config.compare_models)
+        for path in config.compare:  # checked now (tokenizer only); the weights load on first use
             checkpoints.check(path)
     except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
-    demo = build_app(engine, checkpoints, safe_mode=safe_mode, time_limit=time_limit, rate_limit=args.rate_limit)
-    configure_queue(demo)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share,
-                **launch_kwargs(engine, mcp=args.mcp or mcp_from_env()))
+    demo = build_app(engine, checkpoints, config)
+    configure_queue(demo, config)
+    demo.launch(server_name=config.host, server_port=config.port, share=config.share,
+                **launch_kwargs(engine, mcp=config.mcp))

@@ -6,6 +6,8 @@ default); the API always compares the pair chosen at start-up (`--compare PATH [
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
 from greentext.present import charts
@@ -13,7 +15,8 @@ from greentext.language import i18n
 from greentext.present import html as views
 from greentext.probes.compare import Checkpoints, facts, label
 from greentext.decode.settings import MAX_NEW_TOKENS_MAX
-from greentext.ui.context import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.ui.form import Form
 
 
 class CompareTab:
@@ -131,7 +134,7 @@ class CompareTab:
         page = lang(request)
         if not stories:
             gr.Warning(i18n.text("compare_first", page))
-            return (gr.skip(),) * 4
+            return gr.skip()  # every output stays
         if counted:
             self.app.check_rate(request)
         return (stories[which], *self.view(a, b, stories[which], page))
@@ -150,10 +153,18 @@ class CompareTab:
                 charts.compare_figure(tokens, probs.p_a, probs.p_b, names, page))
 
 
-def tab(handlers: CompareTab, demo: gr.Blocks) -> tuple[list, gr.State]:
+@dataclass(eq=False)
+class Controls:
+    """What a link fills and the Share button reads."""
+
+    form: Form  # prompt and settings
+    last: gr.State  # the last run: prompt, settings, the seed used (a random seed's link carries it)
+
+
+def tab(handlers: CompareTab, demo: gr.Blocks) -> Controls:
     """The tab's components and events: the two models, the form, both stories side by side (a phone
     stacks them), then a text's tokens under both models. The headers speak the page's language from the
-    page's load on. Returns the form (prompt and settings, for a link) and the last run's state."""
+    page's load on. Returns the form and the last run's state (`Controls`)."""
     cp = handlers.checkpoints
     names = list(cp.choices)
     gr.Markdown(I18N("compare_intro"), elem_id="c-intro")
@@ -186,15 +197,17 @@ def tab(handlers: CompareTab, demo: gr.Blocks) -> tuple[list, gr.State]:
     tokens = gr.HTML("", elem_id="c-tokens")
     plot = gr.Plot(elem_id="c-plot", show_label=False)
 
-    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+    common = dict(api_visibility="private", concurrency_id=MODEL_GROUP,
+                  concurrency_limit=handlers.app.config.concurrency)
     view = [note, tokens, plot]
     demo.load(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
     for dropdown in (a, b):
         dropdown.change(handlers.headers, [a, b], [head_a, head_b], api_visibility="private")
-    go.click(handlers.generate_view, [a, b, prompt, temperature, top_k, top_p, max_new, seed],
-             [head_a, story_a, head_b, story_b, status, stories, last], **common).success(
+    form = Form(prompt, temperature, top_k, top_p, max_new, seed)
+    go.click(handlers.generate_view, inputs_kwargs={"a": a, "b": b, **form.named()},
+             outputs=[head_a, story_a, head_b, story_b, status, stories, last], **common).success(
         handlers.after_generate, [a, b, stories], [text, *view], **common)
     use_a.click(handlers.score_a, [a, b, stories], [text, *view], **common)
     use_b.click(handlers.score_b, [a, b, stories], [text, *view], **common)
     score.click(handlers.score, [a, b, text], view, **common)
-    return [prompt, temperature, top_k, top_p, max_new, seed], last
+    return Controls(form, last)

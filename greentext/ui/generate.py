@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import gradio as gr
+from gradio.events import Dependency
 
 from greentext.language import i18n
 from greentext.present import html as views
 from greentext.decode.settings import MAX_NEW_TOKENS_MAX
-from greentext.ui.context import BATCH, DEFAULT_PROMPT, GENERATE_GROUP, I18N, App, gpu, lang, sampling_sliders
+from greentext.paths import static_text
+from greentext.ui.context import DEFAULT_PROMPT, GENERATE_GROUP, I18N, App, gpu, lang, sampling_sliders
+from greentext.ui.form import FIELDS, Form, Values
 
 EXAMPLES = [
     "you're a model\n>be me model",
@@ -22,9 +25,18 @@ EXAMPLES = [
     ">be me",
 ]
 # Colouring by rank is the page's CSS class `rank-colour` (app.css): switching it needs no server call.
-RANK_COLOUR_JS = "(on) => { document.body.classList.toggle('rank-colour', on); return on; }"
-# Seconds between streamed updates of one generation (the first token goes at once).
-STREAM_EVERY = float(os.environ.get("GREENTEXT_STREAM_EVERY", "0.05"))
+RANK_COLOUR_JS = static_text("rank_colour.js").strip()
+
+
+@dataclass(eq=False)
+class Controls:
+    """What the other tabs and the page follow of the Generate tab."""
+
+    form: Form  # prompt and settings: a link fills it
+    generated: Dependency  # the Generate button's event: the Attention tab's text follows it
+    text: gr.Textbox  # the story as plain text
+    explain: gr.Button  # "Explain this generation" (layout: the Probabilities tab on the same run)
+    replay: gr.State  # the last finished generation: prompt, settings, seed, length
 
 
 class GenerateTab:
@@ -56,15 +68,15 @@ class GenerateTab:
         note = i18n.text("stopped", lang(request))
         return f"{status} · {note}" if status else note
 
-    def explain(self, replay: dict | None, request: gr.Request = None) -> tuple:
-        """"Explain this generation": the Probabilities tab on the same prompt, settings and seed, its walk
-        reset, Steps set to the generation's length — Next (or Run N steps) makes exactly that text again."""
+    def explain(self, replay: dict | None, request: gr.Request = None) -> tuple[Values, int] | None:
+        """"Explain this generation": the Probabilities form's values for the same prompt, settings and seed,
+        and the Steps that make exactly that text again (the generation's length); before any generation, a
+        warning and None. (`layout` puts them on the Probabilities tab, its walk reset.)"""
         if not replay:
             gr.Warning(i18n.text("explain_first", lang(request)))
-            return (gr.update(),) * 9
-        r = replay
-        return (gr.update(selected="probabilities"), r["prompt"], r["temperature"], r["top_k"], r["top_p"],
-                r["max_new_tokens"], str(r["seed"]), max(1, r["tokens"]), None)
+            return None
+        values = Values(**{**{name: replay[name] for name in FIELDS}, "seed": str(replay["seed"])})
+        return values, max(1, replay["tokens"])
 
     def generate(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
                  max_new_tokens: int = 80, seed: int | None = None,
@@ -128,21 +140,19 @@ class GenerateTab:
             job.stop()
 
     def _updates(self, job):
-        """`_tokens`, at most one update every STREAM_EVERY seconds (the first token at once): fifty
+        """`_tokens`, at most one update every `config.stream_every` seconds (the first token at once): fifty
         phones streaming every token would cost the server more than the model does."""
-        last = 0.0
+        last, every = 0.0, self.app.config.stream_every
         for _ in self._tokens(job):
             now = time.perf_counter()
-            if now - last >= STREAM_EVERY:
+            if now - last >= every:
                 last = now
                 yield
 
 
-def tab(handlers: GenerateTab):
+def tab(handlers: GenerateTab) -> Controls:
     """The tab's components and events: the controls on the left, the story on the right (in view after
-    Generate, on a projector too; a phone stacks them). Returns the Generate event, the plain text, the form
-    (prompt, temperature, top_k, top_p, max_new_tokens, seed: a link fills it), the Explain button and the
-    run's replay data (the Attention and Probabilities tabs follow them)."""
+    Generate, on a projector too; a phone stacks them). Returns what the other tabs follow (`Controls`)."""
     replay = gr.State(None)  # the last finished generation: prompt, settings, seed, length
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=340):
@@ -156,6 +166,7 @@ def tab(handlers: GenerateTab):
                 max_new = gr.Slider(1, MAX_NEW_TOKENS_MAX, value=80, step=1, label=I18N("max_new_tokens"),
                                     elem_id="g-max-new")
                 seed = gr.Textbox("", label=I18N("seed"), placeholder="1234", elem_id="g-seed")
+            form = Form(prompt, temperature, top_k, top_p, max_new, seed)
         with gr.Column(scale=1, min_width=340):
             story = gr.HTML(views.greentext_html(DEFAULT_PROMPT, ""), label=I18N("output"), elem_id="g-output")
             status = gr.Markdown("", elem_id="g-status")
@@ -163,9 +174,9 @@ def tab(handlers: GenerateTab):
             explain = gr.Button(I18N("explain"), elem_id="g-explain")
             text = gr.Textbox(label=I18N("plain"), lines=4, buttons=["copy"], interactive=False, elem_id="g-text")
 
-    event = go.click(handlers.stream, [prompt, temperature, top_k, top_p, max_new, seed, colour],
-                     [story, text, status, replay], api_visibility="private", concurrency_id=GENERATE_GROUP,
-                     concurrency_limit=BATCH)
+    event = go.click(handlers.stream, inputs_kwargs={**form.named(), "colour": colour},
+                     outputs=[story, text, status, replay], api_visibility="private", concurrency_id=GENERATE_GROUP,
+                     concurrency_limit=handlers.app.config.batch)
     stop.click(handlers.stopped, status, status, cancels=[event], api_visibility="private")
     colour.change(None, colour, None, js=RANK_COLOUR_JS)  # the last story drawn again, in the browser
-    return event, text, [prompt, temperature, top_k, top_p, max_new, seed], explain, replay
+    return Controls(form, event, text, explain, replay)

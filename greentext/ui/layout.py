@@ -6,11 +6,13 @@ Each tab's components and handlers live in its own module (`generate.py`, `proba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
+from greentext.config import Config
 from greentext.language import i18n
 from greentext.present import html as views
 from greentext.probes.compare import Checkpoints, facts
@@ -21,24 +23,48 @@ from greentext.ui import generate
 from greentext.ui import probabilities
 from greentext.ui import share
 from greentext.ui import compare as compare_tab
-from greentext.ui.context import (BATCH, CONCURRENCY, DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, cache_cleaning_from_env,
-                  gpu, lang)
+from greentext.ui.context import DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, lang
 from greentext.paths import static_text
 
 BIG_TYPE_JS = static_text("big_type.js").strip()
 KEYS_JS = static_text("keys.js").strip()
 
 
-def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limits) -> gr.Blocks:
+@dataclass(eq=False)
+class Page:
+    """The page's components by tab (`demo.controls`, for tests and tools)."""
+
+    tabs: gr.Tabs
+    generate: generate.Controls
+    probabilities: probabilities.Controls
+    attention: attention.Controls
+    compare: compare_tab.Controls
+    share: share.Panel
+
+    def sources(self) -> share.Sources:
+        """What a link fills and the Share button reads."""
+        return share.Sources(
+            forms={"generate": self.generate.form, "probabilities": self.probabilities.form,
+                   "compare": self.compare.form},
+            lasts={"generate": self.generate.replay, "probabilities": self.probabilities.state,
+                   "compare": self.compare.last},
+            text=self.attention.text, tabs=self.tabs)
+
+
+def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), config: Config | None = None,
+              **limits) -> gr.Blocks:
     """The Blocks app around `engine`; `launch()` it (after `cli.configure_queue`), or drive it with
     gradio_client in tests. `compare`: the Compare tab's models A and B (one checkpoint: A, with the app's
-    model as B; none: the bundled base as A). Limits left out come from their environment variables
-    (see `App.from_env`)."""
-    app = App.from_env(engine, **limits)
-    checkpoints = compare if isinstance(compare, Checkpoints) else Checkpoints(engine, compare or ())
+    model as B; none: the bundled base as A). `config`: the settings (none given: `Config.from_env()`, read
+    now); the limits given (safe_mode, time_limit, rate_limit, rate_key) override its own (see `App`)."""
+    config = Config.from_env() if config is None else config
+    app = App(engine, config, **limits)
+    config = app.config
+    checkpoints = compare if isinstance(compare, Checkpoints) else Checkpoints(engine, compare or (),
+                                                                               keep=config.compare_models)
     gen, probs, att = generate.GenerateTab(app), probabilities.ProbabilitiesTab(app), attention.AttentionTab(app)
     cmp = compare_tab.CompareTab(app, checkpoints)
-    with gr.Blocks(title="GPT-2 Greentext Lab", delete_cache=cache_cleaning_from_env()) as demo:
+    with gr.Blocks(title="GPT-2 Greentext Lab", delete_cache=config.cache_cleaning) as demo:
         sharer = share.SharePanel(app, demo)
         demo.greentext = app  # the handlers' state, for tests and tools
         demo.tabs = {"generate": gen, "probabilities": probs, "attention": att, "compare": cmp}
@@ -51,37 +77,63 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), **limit
         with gr.Column(elem_classes="gt-chrome"):
             model_panel(engine, demo, checkpoints)
         big.change(None, big, big, js=BIG_TYPE_JS)
+        demo.controls = page = build_tabs(demo, shared, gen, probs, att, cmp)
 
-        with gr.Tabs() as tabs:
-            with gr.Tab(I18N("generate_tab"), id="generate"):
-                generated, story, generate_form, explain, replay = generate.tab(gen)
-            with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
-                walk, show_step = probabilities.tab(probs, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
-            with gr.Tab(I18N("attention_tab"), id="attention"):
-                text, text_prompt = attention.tab(att, engine.info.layers, engine.info.heads)
-            with gr.Tab(I18N("compare_tab"), id="compare"):
-                compare_form, compare_last = compare_tab.tab(cmp, demo)
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
-        generated.then(att.from_generate, [story, generate_form[0]], [text, text_prompt], api_visibility="private")
+        page.generate.generated.then(att.from_generate, [page.generate.text, page.generate.form.prompt],
+                                     [page.attention.text, page.attention.prompt], api_visibility="private")
         # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
-        forms = {"generate": (generate_form, replay), "probabilities": (walk["fields"], walk["state"]),
-                 "compare": (compare_form, compare_last)}
-        show_step(share.events(sharer, demo, share_button, shared, tabs, forms, text))
+        loaded = share.events(sharer, demo, share_button, shared, page.sources())
+        probabilities.show_after(probs, page.probabilities, loaded)
         # "Explain this generation": the Probabilities tab on the same prompt, settings and seed, from step 0.
-        explain.click(gen.explain, replay, [tabs] + [walk[k] for k in ("prompt", "temperature", "top_k", "top_p",
-                      "max_new_tokens", "seed", "steps", "state")], api_visibility="private").then(
-            gpu(probs.show), walk["form"], walk["view"], api_visibility="private", concurrency_id=MODEL_GROUP,
-            concurrency_limit=CONCURRENCY)
+        explain, filled = explainer(gen, page)
+        explained = page.generate.explain.click(explain, page.generate.replay, filled, api_visibility="private")
+        probabilities.show_after(probs, page.probabilities, explained)
         demo.load(None, js=KEYS_JS)  # the clicker's keys (Probabilities tab)
-
-        gr.api(app.model_info, api_name="model_info")
-        gr.api(gen.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=BATCH)
-        gr.api(probs.probabilities, api_name="probabilities", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
-        gr.api(att.attention, api_name="attention", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
-        gr.api(probs.lens.logit_lens, api_name="logit_lens", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
-        gr.api(cmp.compare, api_name="compare", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
-        gr.api(cmp.compare_tokens, api_name="compare_tokens", concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY)
+        named_api(app, gen, probs, att, cmp)
     return demo
+
+
+def build_tabs(demo: gr.Blocks, shared: share.Panel, gen: generate.GenerateTab, probs: probabilities.ProbabilitiesTab,
+               att: attention.AttentionTab, cmp: compare_tab.CompareTab) -> Page:
+    """The four tabs, each its module's components and events."""
+    engine = gen.app.engine
+    with gr.Tabs() as selected:
+        with gr.Tab(I18N("generate_tab"), id="generate"):
+            generate_tab = generate.tab(gen)
+        with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
+            walk = probabilities.tab(probs, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
+        with gr.Tab(I18N("attention_tab"), id="attention"):
+            text = attention.tab(att, engine.info.layers, engine.info.heads)
+        with gr.Tab(I18N("compare_tab"), id="compare"):
+            compare = compare_tab.tab(cmp, demo)
+    return Page(selected, generate_tab, walk, text, compare, shared)
+
+
+def explainer(gen: generate.GenerateTab, page: Page) -> tuple[Callable, list]:
+    """"Explain this generation": its handler and outputs. The Probabilities tab, selected, gets the run's
+    prompt, settings and seed, Steps its length, and its walk reset (updates keyed by component)."""
+    walk = page.probabilities
+
+    def explain(replay: dict | None, request: gr.Request = None) -> dict:
+        found = gen.explain(replay, request)  # None: no generation yet (a warning says so), nothing changes
+        return gr.skip() if found is None else {page.tabs: gr.Tabs(selected="probabilities"), **walk.fill(*found)}
+
+    return explain, [page.tabs, *walk.form.fields(), walk.steps, walk.state]
+
+
+def named_api(app: App, gen: generate.GenerateTab, probs: probabilities.ProbabilitiesTab,
+              att: attention.AttentionTab, cmp: compare_tab.CompareTab) -> None:
+    """The named API (and MCP tools, with --mcp): each a handler's method, its docstring the description."""
+    config = app.config
+    gr.api(app.model_info, api_name="model_info")
+    gr.api(gen.generate, api_name="generate", concurrency_id=GENERATE_GROUP, concurrency_limit=config.batch)
+    model = dict(concurrency_id=MODEL_GROUP, concurrency_limit=config.concurrency)  # one pool, every tab and user
+    gr.api(probs.probabilities, api_name="probabilities", **model)
+    gr.api(att.attention, api_name="attention", **model)
+    gr.api(probs.lens.logit_lens, api_name="logit_lens", **model)
+    gr.api(cmp.compare, api_name="compare", **model)
+    gr.api(cmp.compare_tokens, api_name="compare_tokens", **model)
 
 
 def model_panel(engine: Engine, demo: gr.Blocks, checkpoints: Checkpoints | None = None) -> None:

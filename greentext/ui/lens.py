@@ -8,14 +8,12 @@ only while the accordion is open.
 
 from __future__ import annotations
 
-import dataclasses
-
 import gradio as gr
 
 from greentext.present import export
-from greentext.probes.lens import Lens, LensUnsupported, lens_of_ids, logit_lens
+from greentext.probes.lens import LensUnsupported, lens_of_ids, logit_lens
 from greentext.present.lens_html import lens_html, note_html
-from greentext.ui.context import CONCURRENCY, I18N, MODEL_GROUP, App, gpu, lang
+from greentext.ui.context import I18N, MODEL_GROUP, App, gpu, lang
 
 TOP_SHOWN = 5  # tokens per layer in the tab (the slider goes to TOP_SHOWN_MAX; the API to 50)
 TOP_SHOWN_MAX = 10
@@ -43,7 +41,7 @@ class LensTab:
         self.app.check_rate(request)
         with self.app.errors(lang(request)):
             lens = gpu(logit_lens)(self.app.engine, text, top_n, position)
-        shown, masked = self.shown(lens)
+        shown, masked = self.app.display.lens(lens)
         return {
             "tokens": [export.token_json(t) for t in shown.tokens],
             "position": shown.position,
@@ -54,20 +52,6 @@ class LensTab:
             "safe_mode": self.app.safe_mode,
             "masked": masked,
         }
-
-    def shown(self, lens: Lens) -> tuple[Lens, int]:
-        """The lens as shown (token text masked in lecture-safe mode, ids and numbers unchanged), and how many
-        token texts were masked."""
-        display = self.app.display
-        if not display.safe_mode:
-            return lens, 0
-        before = "".join(t.raw for t in lens.tokens[:lens.position + 1])  # each row predicts the token after this
-        layers = [dataclasses.replace(row, top=display.candidates(row.top, before)) for row in lens.layers]
-        shown = dataclasses.replace(lens, tokens=display.tokens(lens.tokens),
-                                    tracked=display.candidates([lens.tracked], before)[0], layers=layers)
-        before = lens.tokens + [lens.tracked] + [t for row in lens.layers for t in row.top]
-        after = shown.tokens + [shown.tracked] + [t for row in shown.layers for t in row.top]
-        return shown, sum(a.raw != b.raw for a, b in zip(before, after))
 
     # --- the tab: (opened, walk state, sliders…) → (position slider, view, key) ----------------------------
     def follow(self, opened: bool, state: dict | None, top, key, request: gr.Request = None):
@@ -105,7 +89,7 @@ class LensTab:
                 lens = gpu(lens_of_ids)(self.app.engine, ids, top, position)
             except LensUnsupported as err:
                 return note_html(err.message(page))
-        shown, _ = self.shown(lens)
+        shown, _ = self.app.display.lens(lens)
         context = self.app.display.text("".join(t.raw for t in lens.tokens[:position + 1]))
         return lens_html(shown, page, context)
 
@@ -121,7 +105,8 @@ def section(handlers: LensTab, state: gr.State) -> None:
             position = gr.Slider(1, 2, value=1, step=1, label=I18N("lens_position"), elem_id="p-lens-position")
             top = gr.Slider(1, TOP_SHOWN_MAX, value=TOP_SHOWN, step=1, label=I18N("lens_top"), elem_id="p-lens-top")
         view = gr.HTML("", elem_id="p-lens-view")
-    common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, api_visibility="private")
+    common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=handlers.app.config.concurrency,
+                  api_visibility="private")
     follow = dict(fn=handlers.follow, inputs=[opened, state, top, key], outputs=[position, view, key], **common)
     box.expand(lambda: (True, None), None, [opened, key], api_visibility="private").then(**follow)
     box.collapse(lambda: False, None, opened, api_visibility="private")

@@ -7,8 +7,11 @@ state back with the view. Every button below goes to one method of `Probabilitie
 
 from __future__ import annotations
 
+import functools
 import html
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -19,22 +22,18 @@ from greentext.present import html as views
 from greentext.decode.settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
 from greentext.present.downloads import Downloads
 from greentext.decode.walk import Walk, Walks
-from greentext.ui.context import CONCURRENCY, DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.paths import static_text
+from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.ui.form import Form, Values
 from greentext.ui.lens import LensTab, section as lens_section
 
 # Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
-PRESENT_JS = ("(on) => { document.body.classList.toggle('present', on); "
-              "setTimeout(() => window.dispatchEvent(new Event('resize')), 50); return on; }")  # the chart refits
-# The file a download button just wrote (a FileData with its URL), saved by the browser under its own name.
-DOWNLOAD_JS = """(file) => {
-  if (!file || !file.url) return;
-  const a = document.createElement("a");
-  a.href = file.url;
-  a.download = file.orig_name || "";
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-}"""
+PRESENT_JS = static_text("present.js").strip()
+# The file a download button just wrote, saved by the browser under its own name.
+DOWNLOAD_JS = static_text("download.js").strip()
+# The step buttons: (label, variant), each to the handler of its name.
+BUTTONS = {"sample": ("sample_step", "primary"), "greedy": ("greedy_step", "secondary"),
+           "run": ("run_steps", "secondary"), "undo": ("undo", "secondary"), "reset": ("reset", "stop")}
 
 
 class ProbabilitiesTab:
@@ -44,6 +43,16 @@ class ProbabilitiesTab:
         self.app = app
         self.walks = Walks(app.engine)
         self.lens = LensTab(app)  # the logit lens under the step table, and /logit_lens
+        # The buttons' handlers (`step`), each one move on the user's walk:
+        self.show = self.step(None, "show")  # the page opens or a setting moved: the upcoming step, nothing chosen
+        self.sample = self.step(Walk.sample)  # Next: a draw by the settings and the seed, as the Generate tab makes it
+        self.greedy = self.step(Walk.greedy)
+        self.undo = self.step(Walk.undo)
+        self.reset = self.step(Walk.reset)
+        self.pick = self.step(lambda walk, rank: walk.pick(rank=rank), "pick")  # the candidate of this rank, by hand
+        # Run N steps, ended early at the time limit; counted per click against the rate limit (a message past it)
+        self.run = self.step(lambda walk, steps: walk.run(as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX),
+                                                          self.app.time_limit), "run", counted=True)
 
     # --- /probabilities -------------------------------------------------------------------------
     def probabilities(self, prompt: str, temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95,
@@ -82,44 +91,30 @@ class ProbabilitiesTab:
             "masked": sum(s.extra.get("masked", 0) for s in shown_steps),
         }
 
-    # --- the tab's buttons: (state, form…) → (state, table, last, chart, story, status, tokens)
-    def show(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
-        """The page opens: the upcoming step, nothing chosen."""
-        return self.act(None, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+    # --- the tab's buttons: (state, the form by name[, the button's own value]) → (state, table, last, chart, story,
+    # status, tokens)
+    def step(self, move: Callable | None, name: str | None = None, counted: bool = False) -> Callable:
+        """A button's handler: `move(walk, **extra)` on the user's walk (None: no move), where `extra` is the
+        button's own input by name (pick: `rank`; run: `steps`). `counted`: each click counts against the rate
+        limit first. The form comes by name (`inputs_kwargs`); gradio passes `request` (no *args)."""
 
-    def sample(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
-        """Next step: a draw by the settings and the seed, as the Generate tab makes it."""
-        return self.act(Walk.sample, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+        def handler(state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n,
+                    request: gr.Request = None, **extra):
+            if counted:
+                self.app.check_rate(request)
+            values = Values(prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n)
+            return self.act(None if move is None else functools.partial(move, **extra), state, values, request)
 
-    def greedy(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
-        return self.act(Walk.greedy, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
+        handler.__name__ = handler.__qualname__ = name or move.__name__
+        return handler
 
-    def undo(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
-        return self.act(Walk.undo, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
-
-    def reset(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, request: gr.Request = None):
-        return self.act(Walk.reset, state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
-
-    def pick(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, rank,
-             request: gr.Request = None):
-        """Next step: the candidate of this rank, chosen by hand."""
-        return self.act(lambda walk: walk.pick(rank=rank), state,
-                        (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
-
-    def run(self, state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, steps,
-            request: gr.Request = None):
-        """Run N steps (rate limited, and ended early at the time limit)."""
-        self.app.check_rate(request)  # counted per click (a message past the limit), as every button that runs the model
-        return self.act(lambda walk: walk.run(as_int("steps", steps, 1, MAX_NEW_TOKENS_MAX), self.app.time_limit),
-                        state, (prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n), request)
-
-    def act(self, move, state: dict | None, form: tuple, request: gr.Request | None) -> tuple:
+    def act(self, move, state: dict | None, values: Values, request: gr.Request | None) -> tuple:
         """Apply `move` (None: none) to the user's walk; a move that cannot be made is a warning. When the
         form no longer describes the walk on screen (a new prompt, length or seed), the new walk's first step
         is shown and nothing is chosen: a step is never taken unseen."""
         page = lang(request)
         with self.app.errors(page):
-            walk = self.walk(state, *form)
+            walk = self.walk(state, values)
             if not self._continues(state, walk):
                 move = None
             before = len(walk.ids)
@@ -139,11 +134,11 @@ class ProbabilitiesTab:
         now = walk.state()
         return all(now[k] == state[k] for k in ("prompt", "max_new_tokens", "seed"))
 
-    def walk(self, state: dict | None, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n) -> Walk:
+    def walk(self, state: dict | None, values: Values) -> Walk:
         """The walk `state` describes if the form's prompt, length and seed still match it (an empty seed
         keeps the seed used; another top_n replays it), retuned to the form's temperature, top-k and top-p
         (a what-if: the steps made stay, the next ones use the new values); else a new walk from the form."""
-        settings = SamplingSettings(temperature, top_k, top_p, max_new_tokens, seed)
+        settings, prompt, top_n = SamplingSettings(*values.settings), values.prompt, values.top_n
         if state is not None and same_walk(state, prompt, settings):
             walk = self.walks.take(state if state["top_n"] == top_n else dict(state, top_n=top_n))
             walk.retune(settings.temperature, settings.top_k, settings.top_p)
@@ -221,12 +216,45 @@ def write_csv(downloads: Downloads, steps: list, page: str, slides: bool) -> str
                            export.steps_csv(steps, "pt-BR" if page == "pt" else "en"))
 
 
-def tab(handlers: ProbabilitiesTab, first_tokens: str):
-    """The tab's components and events: every button goes to the handler of the same name. Returns the
-    components by name (the Generate tab's "explain" fills the form; "fields" is the form a link fills) and
-    `show_after(event)`, which shows the upcoming step once `event` (the page's load, which fills the form)
-    is done."""
-    state = gr.State(None)  # the user's walk as plain data (Walk.state())
+@dataclass(eq=False)
+class Controls:
+    """The tab's components: the walk, the form (with top_n), the buttons and what they write."""
+
+    state: gr.State  # the user's walk as plain data (Walk.state())
+    form: Form
+    steps: gr.Number  # Run N steps: N
+    rank: gr.Number  # Pick: the candidate's rank
+    buttons: dict[str, gr.Button]  # sample, greedy, run, undo, reset, pick: each to the handler of its name
+    presets: list  # the preset buttons' events (they set the sliders in the browser)
+    present: gr.Checkbox  # presentation mode
+    status: gr.Markdown
+    tokens: gr.HTML  # the prompt as token chips
+    table: gr.HTML  # the slide: the upcoming step (or the last one)
+    story: gr.HTML
+    plot: gr.Plot
+    last: gr.HTML  # the last step's table, under the slide
+    downloads: dict[str, gr.Button]  # csv, slides: each writes its file into `file`
+    file: gr.DownloadButton
+
+    @property
+    def view(self) -> list:
+        """What every button writes: the walk's new state, then `ProbabilitiesTab.view`'s six."""
+        return [self.state, self.table, self.last, self.plot, self.story, self.status, self.tokens]
+
+    def inputs(self) -> dict:
+        """What every button reads, by the handlers' parameter names: the walk's state and the form."""
+        return {"state": self.state, **self.form.named()}
+
+    def fill(self, values: Values, steps: int) -> dict:
+        """Updates keyed by component: the form's fields in `values` (top_n stays), Steps, the walk reset."""
+        return {**self.form.update(values), self.steps: steps, self.state: None}
+
+
+def tab(handlers: ProbabilitiesTab, first_tokens: str) -> Controls:
+    """The tab's components (the bar, the form and the buttons, the slide, the logit lens, the last step, the
+    downloads) and their events (`events`). Returns them (`Controls`): the Generate tab's Explain fills the
+    form, a link too; `show_after` then shows the upcoming step."""
+    state = gr.State(None)
     with gr.Row(elem_id="p-present-bar"):
         present = gr.Checkbox(label=I18N("present"), value=False, elem_id="p-present", scale=0, min_width=220)
         gr.Markdown(I18N("keys"), elem_id="p-keys")
@@ -243,14 +271,11 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
                               elem_id="p-steps")
         tokens = gr.HTML(first_tokens, label=I18N("tokenization"), elem_id="p-tokens")
         with gr.Row(elem_id="p-buttons"):  # a phone: a compact grid just above the table
-            sample = gr.Button(I18N("sample_step"), variant="primary", elem_id="p-sample")
-            greedy = gr.Button(I18N("greedy_step"), elem_id="p-greedy")
-            run = gr.Button(I18N("run_steps"), elem_id="p-run")
-            undo = gr.Button(I18N("undo"), elem_id="p-undo")
-            reset = gr.Button(I18N("reset"), variant="stop", elem_id="p-reset")
+            buttons = {name: gr.Button(I18N(label), variant=variant, elem_id=f"p-{name}")
+                       for name, (label, variant) in BUTTONS.items()}
         with gr.Row(elem_id="p-pick-row"):
             rank = gr.Number(1, label=I18N("pick_rank"), precision=0, elem_id="p-rank")
-            pick = gr.Button(I18N("pick"), elem_id="p-pick")
+            buttons["pick"] = gr.Button(I18N("pick"), elem_id="p-pick")
     with gr.Row(elem_id="p-slide"):
         with gr.Column(scale=3, elem_id="p-slide-table"):
             table = gr.HTML("", elem_id="p-table")
@@ -262,41 +287,50 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str):
     with gr.Row(elem_classes="p-controls"):
         # A click writes the file (nothing is written per step) into the download button beside them,
         # hidden until then; the browser then saves it (DOWNLOAD_JS), or a tap on that button does.
-        csv = gr.Button(I18N("csv"), elem_id="p-csv")
-        slides = gr.Button(I18N("slides"), elem_id="p-slides")
+        downloads = {"csv": gr.Button(I18N("csv"), elem_id="p-csv"),
+                     "slides": gr.Button(I18N("slides"), elem_id="p-slides")}
         file = gr.DownloadButton(visible="hidden", elem_id="p-file")
+    controls = Controls(state, Form(prompt, temperature, top_k, top_p, max_new, seed, top_n), steps, rank, buttons,
+                        presets, present, status, tokens, table, story, plot, last, downloads, file)
+    events(handlers, controls)
+    return controls
 
-    form = [state, prompt, temperature, top_k, top_p, max_new, seed, top_n]
-    view = [state, table, last, plot, story, status, tokens]
-    common = dict(concurrency_id=MODEL_GROUP, concurrency_limit=CONCURRENCY, api_visibility="private")
-    sample.click(gpu(handlers.sample), form, view, **common)
-    greedy.click(gpu(handlers.greedy), form, view, **common)
-    run.click(gpu(handlers.run), form + [steps], view, **common)
-    undo.click(gpu(handlers.undo), form, view, **common)
-    reset.click(gpu(handlers.reset), form, view, **common)
-    pick.click(gpu(handlers.pick), form + [rank], view, **common)
+
+def model_events(handlers: ProbabilitiesTab) -> dict:
+    """The settings of every event that runs the model: one pool of slots for all tabs and users."""
+    return dict(concurrency_id=MODEL_GROUP, concurrency_limit=handlers.app.config.concurrency, api_visibility="private")
+
+
+def show_after(handlers: ProbabilitiesTab, controls: Controls, event) -> None:
+    """Show the upcoming step once `event` is done (e.g. the page's load, or Explain, filling the form)."""
+    event.then(gpu(handlers.show), inputs_kwargs=controls.inputs(), outputs=controls.view, **model_events(handlers))
+
+
+def events(handlers: ProbabilitiesTab, c: Controls) -> None:
+    """Every button to the handler of its name: the walk's state and the form in by name (`Controls.inputs`),
+    the new state and the view out."""
+    common = model_events(handlers)
+    own = {"run": {"steps": c.steps}, "pick": {"rank": c.rank}}  # a button's own input, by parameter name
+    moves = {"sample": handlers.sample, "greedy": handlers.greedy, "run": handlers.run, "undo": handlers.undo,
+             "reset": handlers.reset, "pick": handlers.pick}
+    for name, button in c.buttons.items():
+        button.click(gpu(moves[name]), inputs_kwargs={**c.inputs(), **own.get(name, {})}, outputs=c.view, **common)
     # What-if: moving T, top-k or top-p (or a preset) redraws the upcoming step at once, nothing sampled.
     # `input` is the user's moves only (drag, arrow keys): a link filling the form starts no walk of its own.
-    for slider in (temperature, top_k, top_p):
-        slider.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
-    for event in presets:
-        event.then(gpu(handlers.show), form, view, **common)
+    form, show = c.form, dict(fn=gpu(handlers.show), inputs_kwargs=c.inputs(), outputs=c.view, **common)
+    for slider in (form.temperature, form.top_k, form.top_p):
+        slider.input(trigger_mode="always_last", **show)
+    for event in c.presets:
+        event.then(**show)
     # queue=False: a download is a few milliseconds of work and never waits behind the crowd's model calls in
     # gradio's queue (in a 30-minute soak, 5% of the presenter's downloads waited there over 50 s)
-    for button, offer in ((csv, handlers.offer_steps), (slides, handlers.offer_slides)):
-        button.click(offer, state, file, api_visibility="private", queue=False).then(
-            None, file, None, js=DOWNLOAD_JS, queue=False)
-    prompt.change(handlers.show_tokens, prompt, tokens, api_visibility="private", trigger_mode="always_last")
+    for name, offer in (("csv", handlers.offer_steps), ("slides", handlers.offer_slides)):
+        c.downloads[name].click(offer, c.state, c.file, api_visibility="private", queue=False).then(
+            None, c.file, None, js=DOWNLOAD_JS, queue=False)
+    form.prompt.change(handlers.show_tokens, form.prompt, c.tokens, api_visibility="private",
+                       trigger_mode="always_last")
     # A new prompt, length or seed typed: the new walk's first step is drawn (the last value, once the one
     # running is done), so the step on screen is always the one → takes.
-    for field in (prompt, seed, max_new):
-        field.input(gpu(handlers.show), form, view, trigger_mode="always_last", **common)
-    present.change(None, present, present, js=PRESENT_JS)
-
-    def show_after(event) -> None:
-        event.then(gpu(handlers.show), form, view, **common)
-
-    fields = [prompt, temperature, top_k, top_p, max_new, seed]
-    return {"state": state, "prompt": prompt, "temperature": temperature, "top_k": top_k, "top_p": top_p,
-            "max_new_tokens": max_new, "seed": seed, "steps": steps, "view": view, "form": form,
-            "fields": fields}, show_after
+    for field in (form.prompt, form.seed, form.max_new_tokens):
+        field.input(trigger_mode="always_last", **show)
+    c.present.change(None, c.present, c.present, js=PRESENT_JS)

@@ -1,9 +1,10 @@
 """The Share button and panel (the audience link and its QR code), and opening the page from such a link.
 
-`SharePanel.restore` runs when a page opens: the link's prompt and settings fill the Generate and
-Probabilities forms and its tab is selected (bad values: a message, the default kept). `SharePanel.open`
-runs on the Share button: the link of the tab on screen, the address the audience can reach, the QR code.
-The logic is `greentext/present/share.py`; this module only talks to gradio.
+`SharePanel.restore` runs when a page opens: the link's prompt and settings fill the Generate,
+Probabilities and Compare forms and its tab is selected (bad values: a message, the default kept).
+`SharePanel.open` runs on the Share button: the link of the tab on screen, the address the audience can
+reach, the QR code. Both speak in components (`Panel`, `Sources`): one dict of inputs in, updates keyed by
+component out. The logic is `greentext/present/share.py`; this module only talks to gradio.
 """
 
 from __future__ import annotations
@@ -14,22 +15,21 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 
-from greentext.language import i18n
+from greentext.language import i18n, numbers
 from greentext.present import share
 from greentext.present import html as views
 from greentext.decode.settings import check_prompt
+from greentext.paths import static_text
 from greentext.ui.context import I18N, App, lang
+from greentext.ui.form import FIELDS, Form
 
-# The Share button's JavaScript: the page's own address and the tab on screen go to the server with the forms.
-PAGE_AND_TAB_JS = """(url, tab, ...form) => {
-  const selected = document.querySelector('button[role="tab"][aria-selected="true"][data-tab-id]');
-  return [window.location.href, selected ? selected.dataset.tabId : 'generate', ...form];
-}"""
+# The Share button's JavaScript: the page's own address and the tab on screen, into the panel's hidden boxes.
+PAGE_AND_TAB_JS = static_text("page_and_tab.js").strip()
 FORM_TABS = ("generate", "probabilities", "compare")  # the tabs with a prompt + settings form a link fills
 MESSAGE_SECONDS = 20  # a refused link parameter's message stays this long (a phone user reads it once)
 
 
-@dataclass
+@dataclass(eq=False)
 class Panel:
     """The Share panel's components."""
 
@@ -42,25 +42,41 @@ class Panel:
     tab: gr.Textbox  # hidden: filled by PAGE_AND_TAB_JS
 
 
+@dataclass(eq=False)
+class Sources:
+    """What a link fills and the Share button reads: per tab of FORM_TABS its form and its last run (plain
+    data: the seed a random-seed run drew), the Attention tab's text, and the page's tabs."""
+
+    forms: dict[str, Form]
+    lasts: dict[str, gr.State]
+    text: gr.Textbox
+    tabs: gr.Tabs
+
+    def fields(self) -> list:
+        """Every form's six fields (FORM_TABS' order)."""
+        return [field for tab in FORM_TABS for field in self.forms[tab].fields()]
+
+
 class SharePanel:
-    """The handlers. A form is a tab's (prompt, temperature, top_k, top_p, max_new_tokens, seed); `demo`
+    """The handlers, around the components they read and fill (`panel`, `sources`: set by `events`); `demo`
     tells where the server listens once launched (`server_name`, `share_url`: gradio sets them in launch)."""
 
-    def __init__(self, app: App, demo: gr.Blocks):
+    def __init__(self, app: App, demo: gr.Blocks, panel: Panel | None = None, sources: Sources | None = None):
         self.app, self.demo = app, demo
-        # The top_p slider starts above 0 (SamplingSettings' bound): a link's top_p must fit the slider too.
-        self.sliders: dict[str, gr.Slider] = {}
+        self.panel, self.sources = panel, sources
 
     # --- the page opens: a link's settings fill the forms ---------------------------------------------
-    def restore(self, request: gr.Request = None) -> tuple:
-        """Updates for (Generate form ×6, Probabilities form ×6, Attention text, tabs); gr.skip() where the
-        link says nothing. A refused parameter is a message in the page's language; the rest still applies."""
+    def restore(self, request: gr.Request = None) -> dict:
+        """Updates keyed by component: the link's prompt and settings into every form of FORM_TABS, its prompt
+        into the Attention text, its tab selected; gr.skip() (nothing changes) for a page without a link. A
+        refused parameter is a message in the page's language; the rest still applies."""
         page = lang(request)
         shared = share.parse(dict(getattr(request, "query_params", None) or {}), page)
         messages = list(shared.messages)
         top_p = shared.top_p
-        slider = self.sliders.get("top_p")
-        if top_p is not None and slider is not None and not slider.minimum <= top_p <= slider.maximum:
+        # The top_p slider starts above 0 (SamplingSettings' bound): a link's top_p must fit the slider too.
+        slider = self.sources.forms["generate"].top_p
+        if top_p is not None and not slider.minimum <= top_p <= slider.maximum:
             messages.append(share.refused("top_p", share.plain(top_p), page, i18n.text(
                 "allowed_top_p_slider", page, lo=share.plain(slider.minimum), hi=share.plain(slider.maximum))))
             top_p = None
@@ -68,33 +84,31 @@ class SharePanel:
             gr.Warning(html.escape(message, quote=False), duration=MESSAGE_SECONDS,
                        title=i18n.text("link_title", page))
         seed = ("" if shared.seed is None else str(shared.seed)) if shared.has_seed else None
-        form = tuple(gr.skip() if v is None else v for v in (shared.prompt, shared.temperature, shared.top_k, top_p,
-                                                              shared.max_new_tokens, seed))
-        tabs = gr.Tabs(selected=shared.tab) if shared.tab else gr.skip()
-        return (*form * len(FORM_TABS), form[0], tabs)
+        given = {name: value for name, value in zip(FIELDS, (shared.prompt, shared.temperature, shared.top_k, top_p,
+                                                              shared.max_new_tokens, seed)) if value is not None}
+        updates = {c: v for tab in FORM_TABS for c, v in self.sources.forms[tab].update(given).items()}
+        if shared.prompt is not None:
+            updates[self.sources.text] = shared.prompt
+        if shared.tab:
+            updates[self.sources.tabs] = gr.Tabs(selected=shared.tab)
+        return updates or gr.skip()
 
     # --- the Share button --------------------------------------------------------------------------------
-    def open(self, page_url, tab, a_text,
-             g_prompt, g_temperature, g_top_k, g_top_p, g_max_new_tokens, g_seed,
-             p_prompt, p_temperature, p_top_k, p_top_p, p_max_new_tokens, p_seed,
-             c_prompt, c_temperature, c_top_k, c_top_p, c_max_new_tokens, c_seed,
-             g_last, p_last, c_last, request: gr.Request = None) -> tuple:
+    def open(self, inputs: dict, request: gr.Request = None) -> tuple:
         """(panel shown, the audience link, the QR code's HTML, notes) for the tab on screen: its prompt and
-        settings (the Attention tab: its text only). Per tab of FORM_TABS its six form fields, then per tab
-        its last run as plain data (the seed a random-seed run drew goes into the link, so the audience gets
-        the story on the screen). A bad field is the usual message, as its button gives. (Named parameters,
-        no *args: gradio passes `request` only to a handler without *args.)"""
+        settings (the Attention tab: its text only). `inputs`: the page's address and the tab on screen (the
+        panel's hidden boxes), the Attention text, and per tab of FORM_TABS its form and its last run as plain
+        data (the seed a random-seed run drew goes into the link, so the audience gets the story on the
+        screen), by component. A bad field is the usual message, as its button gives."""
         page = lang(request)
+        page_url, tab = inputs[self.panel.page_url], inputs[self.panel.tab]
         tab = tab if tab in share.TABS else "generate"
         if tab == "attention":
-            prompt, settings = a_text, None
+            prompt, settings = inputs[self.sources.text], None
         else:
-            form, last = {
-                "generate": ((g_prompt, g_temperature, g_top_k, g_top_p, g_max_new_tokens, g_seed), g_last),
-                "probabilities": ((p_prompt, p_temperature, p_top_k, p_top_p, p_max_new_tokens, p_seed), p_last),
-                "compare": ((c_prompt, c_temperature, c_top_k, c_top_p, c_max_new_tokens, c_seed), c_last)}[tab]
-            prompt, settings = form[0], self.app.settings(*form[1:], page)
-            settings = share.with_seed_of(last, prompt, settings)
+            values = self.sources.forms[tab].values(inputs)
+            prompt, settings = values.prompt, self.app.settings(*values.settings, page)
+            settings = share.with_seed_of(inputs[self.sources.lasts[tab]], prompt, settings)
         with self.app.errors():
             prompt = check_prompt(prompt)
         if urlsplit(page_url or "").scheme not in ("http", "https"):  # not from the page's script: the request's
@@ -111,7 +125,7 @@ class SharePanel:
                 notes.append("⚠️ " + i18n.text("share_dense", page, n=code.modules))
         except share.TooLongForQR:
             qr_html = ""
-            notes.append("⚠️ " + i18n.text("share_too_long", page, n=share.number(len(audience.url), page)))
+            notes.append("⚠️ " + i18n.text("share_too_long", page, n=numbers.whole(len(audience.url), page)))
         if audience.note:
             notes.append(("⚠️ " if not audience.reachable else "") + i18n.text(audience.note, page))
         return gr.Column(visible=True), audience.url, qr_html, "\n\n".join(notes)
@@ -137,16 +151,15 @@ def panel() -> Panel:
     return Panel(box, link, qr, notes, close, page_url, tab)
 
 
-def events(handlers: SharePanel, demo: gr.Blocks, share_button: gr.Button, shown: Panel, tabs: gr.Tabs,
-           forms: dict[str, tuple[list, gr.State]], attention_text: gr.Textbox):
-    """Wire the button, the close button and the page's load; `forms`: per tab of FORM_TABS its six form
-    fields and its last run's state. Returns the load event (what must see the forms as the link filled
-    them goes after it)."""
-    handlers.sliders["top_p"] = forms["generate"][0][3]
-    fields = [f for tab in FORM_TABS for f in forms[tab][0]]
-    inputs = [shown.page_url, shown.tab, attention_text, *fields, *(forms[tab][1] for tab in FORM_TABS)]
+def events(handlers: SharePanel, demo: gr.Blocks, share_button: gr.Button, shown: Panel, sources: Sources):
+    """Wire the button, the close button and the page's load, and hand the handlers their components.
+    Returns the load event (what must see the forms as the link filled them goes after it)."""
+    handlers.panel, handlers.sources = shown, sources
     quick = dict(api_visibility="private", concurrency_limit=None)  # no model: milliseconds, never queued behind it
-    share_button.click(handlers.open, inputs, [shown.box, shown.link, shown.qr, shown.notes], js=PAGE_AND_TAB_JS,
-                       **quick)
+    # The address and the tab are the page's (PAGE_AND_TAB_JS, in the browser), then the server builds the link
+    # from every form (one dict of inputs: `open` reads the tab's own).
+    inputs = {shown.page_url, shown.tab, sources.text, *sources.fields(), *sources.lasts.values()}
+    share_button.click(None, None, [shown.page_url, shown.tab], js=PAGE_AND_TAB_JS, **quick).then(
+        handlers.open, inputs, [shown.box, shown.link, shown.qr, shown.notes], **quick)
     shown.close.click(lambda: gr.Column(visible=False), None, shown.box, **quick)
-    return demo.load(handlers.restore, None, [*fields, attention_text, tabs], **quick)
+    return demo.load(handlers.restore, None, [*sources.fields(), sources.text, sources.tabs], **quick)
