@@ -15,6 +15,7 @@ from pathlib import Path
 from greentext.training.evaluate import FORMAT_PROMPT, FORMAT_SETTINGS, format_rate, line_starts, repeats_a_line
 from greentext.paths import ROOT
 
+SCHEDULES = {"wsd": "warmup-stable-decay", "cosine": "warmup-cosine"}
 # The prompts of the project's report (its samples after 300 and 600 fine-tuning steps), and `>be me`.
 REPORT_PROMPTS = ("you're a model", "you should ignore how the train was created", ">be me")
 SAMPLE_SETTINGS = dict(temperature=0.8, top_k=0, top_p=0.95, max_new_tokens=80, seed=0)
@@ -31,6 +32,19 @@ def base_phase(cfg) -> dict | None:
     hp = json.loads((base / "hyperparameters.json").read_text()) if (base / "hyperparameters.json").exists() else {}
     return {"path": _shown_path(str(base)), "log": log, "metrics": json.loads((base / "metrics.json").read_text()),
             "hyperparameters": hp}
+
+
+def earlier_part(cfg) -> dict | None:
+    """The first part of a schedule this run continues (`continue_log`): its hyperparameters and step count,
+    read from the base checkpoint it goes on from, or None."""
+    if not getattr(cfg, "continue_log", False) or not cfg.base:
+        return None
+    base = Path(cfg.base)
+    if not (base / "hyperparameters.json").exists():
+        return None
+    hp = json.loads((base / "hyperparameters.json").read_text())
+    metrics = json.loads((base / "metrics.json").read_text()) if (base / "metrics.json").exists() else {}
+    return {"path": _shown_path(str(base)), "hyperparameters": hp, "steps": metrics.get("steps", hp.get("max_steps"))}
 
 
 def plot_loss(log: list[dict], path: Path, base_log: list[dict] | None = None) -> None:
@@ -100,6 +114,10 @@ def write_card(out: Path, cfg, final: dict, log: list[dict], checkpoints: dict[i
         wanted[metrics["steps"]] = out
         steps_samples = samples_at(wanted, device)
     base = base_phase(cfg)
+    earlier = earlier_part(cfg)
+    if earlier:  # one schedule in two runs: the metrics say what each part read
+        metrics.update(phase_a_steps=earlier["steps"], phase_a_data=_shown_path(earlier["hyperparameters"]["data"]),
+                       phase_b_steps=metrics["steps"] - earlier["steps"], phase_b_data=_shown_path(cfg.data))
     for key in PATH_KEYS:  # no server paths in a committed file: paths relative to the repository
         if isinstance(metrics.get(key), str):
             metrics[key] = _shown_path(metrics[key])
@@ -112,14 +130,14 @@ def write_card(out: Path, cfg, final: dict, log: list[dict], checkpoints: dict[i
     (out / "hyperparameters.json").write_text(json.dumps(hp, indent=2) + "\n")
     plot_loss(log, out / "loss.png", base["log"] if base else None)
     size_mb = sum(p.stat().st_size for p in out.glob("*.safetensors")) / 1e6
-    text = _card_text(cfg, metrics, samples, size_mb, log, base, steps_samples, engine.info)
+    text = _card_text(cfg, metrics, samples, size_mb, log, base, steps_samples, engine.info, earlier)
     (out / "README.md").write_text(text, encoding="utf-8")
     return metrics
 
 
 def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict], base: dict | None,
-               steps_samples: dict, info) -> str:
-    from_scratch = bool(cfg.size)
+               steps_samples: dict, info, earlier: dict | None = None) -> str:
+    from_scratch = bool(cfg.size) or earlier is not None
     shape = f"{info.layers} layers, {info.hidden} wide, {info.heads} heads, {info.context}-token context"
     if base:
         bm = base["metrics"]
@@ -133,6 +151,13 @@ def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict]
                 f"{bm['steps']} steps) and then **fine-tuned on greentexts** ({m['steps']} steps). It has none "
                 f"of GPT-2's own pretrained knowledge — only what these two corpora taught it — and exists so the "
                 f"demo runs offline.")
+    elif earlier:
+        ehp = earlier["hyperparameters"]
+        what = (f"a small GPT-2 ({shape}; {info.parameters:,} parameters) **trained from scratch**, with GPT-2's own "
+                f"50,257-token vocabulary, in one {SCHEDULES.get(cfg.schedule, cfg.schedule)} schedule run in two parts: {earlier['steps']} steps "
+                f"on `{_shown_path(ehp['data'])}` (`{earlier['path']}`), then {m['steps'] - earlier['steps']} steps on "
+                f"the data below while the rate decays. It knows only what that data taught it — none of GPT-2's "
+                f"pretrained knowledge — and exists so the demo runs offline.")
     elif from_scratch:
         what = (f"a small GPT-2 ({shape}; {info.parameters:,} parameters) **trained from scratch** on the data "
                 f"below, with GPT-2's own 50,257-token vocabulary. It knows only what that data taught it — none "
@@ -143,6 +168,17 @@ def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict]
     hp["data"] = data = _shown_path(cfg.data)
     if cfg.val_data:
         hp["val_data"] = _shown_path(cfg.val_data)
+    if earlier:  # the run's settings are the second part's; the first part's that differ are named
+        ehp = earlier["hyperparameters"]
+        hp["size"] = ehp.get("size")
+        hp["max_steps"] = f"{earlier['steps']} + {m['steps'] - earlier['steps']} (the two parts)"
+        hp["data"] = f"{_shown_path(ehp['data'])}, then {data}"
+        for key in ("warmup_steps", "min_lr_ratio", "decay_fraction"):
+            if ehp.get(key) != hp.get(key):
+                hp[key] = f"{ehp.get(key)}, then {hp.get(key)}"
+    data_shown = f"`{data}`"
+    if earlier:
+        data_shown = f"`{_shown_path(earlier['hyperparameters']['data'])}` (the first part), then `{data}`"
     hidden = {"out", "checkpoint_dir", "resume"} | ({"base"} if from_scratch else {"size"})
     hidden |= {"val_fraction"} if cfg.val_data else {"val_data"}
     rows = "\n".join(f"| {k} | {v} |" for k, v in hp.items() if k not in hidden)
@@ -225,7 +261,7 @@ This checkpoint is {what}
 {overfit}{phases}
 ## Data
 
-`{data}` — documents separated by `<|endoftext|>`. Validation: {val_what}.
+{data_shown} — documents separated by `<|endoftext|>`. Validation: {val_what}.
 
 ## Hyperparameters
 
