@@ -87,10 +87,3 @@ class Downloads:
             f.write(text)
         return str(path)
 
-    def files(self) -> list[Path]:
-        """The downloads on disk now."""
-        return [] if self._root is None else sorted(p for p in self._root.rglob("*") if p.is_file())
-
-    def size(self) -> int:
-        """Bytes on disk in the folder's files."""
-        return sum(p.stat().st_size for p in self.files())
