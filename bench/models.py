@@ -19,9 +19,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Earlier bundled models, read from git history: v2 (6 × 256, base + 600 steps on 3,173 stories) and v3 (6 × 320,
-# the same base as today's + 600 steps on 13,775 stories).
-EARLIER = {"v2": "644f55e", "v3": "d941a45"}
+# Earlier bundled models, read from git history: v2 (6 × 256, base + 600 steps on 3,173 stories), v3 (6 × 320,
+# 600 steps on 13,775 stories) and v3.1 (v3's base, 2,000 steps on 14,633 stories; its base read 61 of the
+# 160 prose batches, today's base all of them).
+EARLIER = {"v2": "644f55e", "v3": "d941a45", "v3.1": "4b9462c"}
 
 LOAD = ("import time, torch, transformers; from greentext.model.loading import load_model; t0 = time.perf_counter(); "
         "from transformers import GPT2LMHeadModel, GPT2TokenizerFast; t1 = time.perf_counter(); "
@@ -39,13 +40,14 @@ def load_seconds(path: Path, repeats: int) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in runs]
 
 
-def previous_model(folder: Path, version: str = "v2") -> Path | None:
-    """An earlier bundled model (`EARLIER`), checked out of git history into `folder` (None outside a git clone)."""
-    out = folder / version
+def previous_model(folder: Path, version: str = "v2", part: str = "model") -> Path | None:
+    """An earlier bundled model (`EARLIER`; part "model-base": its base), checked out of git history into
+    `folder` (None outside a git clone)."""
+    out = folder / f"{version}-{part}"
     out.mkdir()
     for name in ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
                  "tokenizer_config.json"):
-        done = subprocess.run(["git", "show", f"{EARLIER[version]}:assets/model/{name}"], cwd=ROOT, capture_output=True)
+        done = subprocess.run(["git", "show", f"{EARLIER[version]}:assets/{part}/{name}"], cwd=ROOT, capture_output=True)
         if done.returncode != 0:
             return None
         (out / name).write_bytes(done.stdout)
@@ -59,7 +61,8 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_promp
     lines = []
     val = load_documents(str(ROOT / "assets/corpus/greentexts-val.jsonl"))
     with tempfile.TemporaryDirectory() as tmp:
-        previous, v3 = previous_model(Path(tmp), "v2"), previous_model(Path(tmp), "v3")
+        previous, v3, v31 = (previous_model(Path(tmp), v) for v in ("v2", "v3", "v3.1"))
+        v31_base = previous_model(Path(tmp), "v3.1", "model-base")
         timed = {"assets/model": ROOT / "assets/model", "assets/model-base": ROOT / "assets/model-base"}
         if previous is not None:
             timed["previous bundled model"] = previous
@@ -72,8 +75,11 @@ def run(repeats: int = 5, samples: int = 100, write_card: bool = False, pt_promp
                   f"{max(b for _, b in t):.2f} s |" for n, t in times.items()]
         candidates = [("model v2 (6 × 256, 600 steps on 3,173 stories)", previous),
                       ("model v3 (6 × 320, 600 steps on 13,775 stories)", v3),
-                      ("the bundled model, v3.1 (`assets/model`: 2,000 steps on 14,633 stories)", ROOT / "assets/model"),
-                      ("its base alone, before fine-tuning (`assets/model-base`)", ROOT / "assets/model-base")]
+                      ("model v3.1 (v3's base — 61 of the prose batches — 2,000 steps on 14,633 stories)", v31),
+                      ("the bundled model, v3.2 (`assets/model`: a base on all 160 prose batches, the same 2,000 "
+                       "steps on 14,633 stories)", ROOT / "assets/model"),
+                      ("v3.1's base alone, before fine-tuning", v31_base),
+                      ("v3.2's base alone, before fine-tuning (`assets/model-base`)", ROOT / "assets/model-base")]
         rows, missing = [], []
         for label, path in candidates:
             if path is None or not (path / "config.json").exists():

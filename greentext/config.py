@@ -62,32 +62,27 @@ def parse_bool(name: str, value: str | None, default: bool) -> bool:
     raise ValueError(f"{name} must be one of {'/'.join(TRUE)} or {'/'.join(FALSE)} (got {value!r})")
 
 
-def parse_int(name: str, value: str | None, default: int, least: int = 1) -> int:
-    """A whole number ≥ `least`; empty or unset → `default`."""
+def _number(name: str, value: str | None, default, least, convert, what: str):
     text = (value or "").strip()
     if not text:
         return default
     try:
-        number = int(text)
+        number = convert(text)
     except ValueError:
-        number = least - 1
-    if number < least:
-        raise ValueError(f"{name} must be a whole number ≥ {least} (got {value!r})")
+        number = None
+    if number is None or not number >= least:  # also NaN
+        raise ValueError(f"{name} must be {what} ≥ {least:g} (got {value!r})")
     return number
+
+
+def parse_int(name: str, value: str | None, default: int, least: int = 1) -> int:
+    """A whole number ≥ `least`; empty or unset → `default`."""
+    return _number(name, value, default, least, int, "a whole number")
 
 
 def parse_float(name: str, value: str | None, default: float, least: float = 0.0) -> float:
     """A number ≥ `least`; empty or unset → `default`."""
-    text = (value or "").strip()
-    if not text:
-        return default
-    try:
-        number = float(text)
-    except ValueError:
-        number = float("nan")
-    if not number >= least:  # also NaN
-        raise ValueError(f"{name} must be a number ≥ {least:g} (got {value!r})")
-    return number
+    return _number(name, value, default, least, float, "a number")
 
 
 def parse_seconds(name: str, value: str | None, default: float | None) -> float | None:
