@@ -232,9 +232,15 @@ def _card_text(cfg, m: dict, samples: list[str], size_mb: float, log: list[dict]
                    f"top-p {SAMPLE_SETTINGS['top_p']}, {SAMPLE_SETTINGS['max_new_tokens']} new tokens:\n\n"
                    + "\n\n".join(parts) + "\n")
     examples = "\n\n".join(f"```\n{s.strip()}\n```" for s in samples)
-    rebuild = ("`python -m greentext.training.debian`, then `python -m greentext.training.train --preset base` and "
-               "`python -m greentext.training.train --preset bundled` rebuild both bundled models" if base else
-               "`python -m greentext.training.train --help` lists the options")
+    if base:
+        rebuild = ("`python -m greentext.training.debian`, then `python -m greentext.training.train --preset base`, "
+                   "`--preset base-prose` and `--preset bundled` rebuild both bundled models; see "
+                   "`python -m greentext.training.train --help`")
+    elif earlier:
+        rebuild = ("`python -m greentext.training.debian`, then `python -m greentext.training.train --preset base` and "
+                   "`--preset base-prose` rebuild this base; see `python -m greentext.training.train --help`")
+    else:
+        rebuild = "`python -m greentext.training.train --help` lists the options"
     return f"""---
 language: en
 library_name: transformers
@@ -275,7 +281,7 @@ This checkpoint is {what}
 
 ## Rebuild
 
-{rebuild}; see `python -m greentext.training.train --help`.
+{rebuild}.
 """
 
 
