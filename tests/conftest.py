@@ -24,6 +24,7 @@ PT = SimpleNamespace(headers={"accept-language": "pt-BR"})
 def pytest_addoption(parser):
     parser.addoption("--update-screenshots", action="store_true",
                      help="write the browser test's screenshots to assets/screenshots (the README's)")
+    parser.addoption("--screenshots", metavar="DIR", help="write every browser test's screenshots into DIR")
 
 
 @pytest.fixture(scope="session")
@@ -144,7 +145,7 @@ def browser():
 @pytest.fixture(scope="session")
 def app_url(request, tmp_path_factory):
     pages = pytest.importorskip("pages")
-    pages.shots_folder(request, tmp_path_factory)
+    pages.shots_folder(request)
     yield from pages.app_url(request)
 
 
@@ -153,3 +154,17 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:gradio.*")
     config.addinivalue_line("filterwarnings", "ignore:.*no_silent_downcasting.*")
     config.addinivalue_line("filterwarnings", "ignore:The copy keyword is deprecated.*")
+
+
+# The browser tests in two halves of about equal time: with pytest-xdist (README's `-n 2 --dist loadgroup`)
+# each half runs in one worker, with one chromium and one app on the bundled model, beside the other tests.
+BROWSER_HALVES = {"test_browser_presenter": "browser-1", "test_browser_compare": "browser-1",
+                  "test_browser_lens": "browser-1", "test_browser": "browser-2", "test_browser_attention": "browser-2",
+                  "test_browser_share": "browser-2", "test_browser_colour": "browser-2"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2]
+        if module.startswith("test_browser"):
+            item.add_marker(pytest.mark.xdist_group(BROWSER_HALVES[module]))

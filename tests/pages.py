@@ -32,11 +32,14 @@ APP = {}  # the launched app, for tests that compare the page with the engine
 SHOTS = {}  # where the screenshots go
 
 
-def shots_folder(request, tmp_path_factory) -> None:
-    """Screenshots go to a temporary folder; `--update-screenshots` (or GREENTEXT_SCREENSHOTS=readme)
-    writes the README's, assets/screenshots."""
+def shots_folder(request) -> None:
+    """Where screenshots go: nowhere by default (each costs a second of a busy 2-core machine and no test
+    reads it); `--update-screenshots` (or GREENTEXT_SCREENSHOTS=readme) writes the README's to
+    assets/screenshots, `--screenshots DIR` every test's into DIR, to look at."""
     readme = request.config.getoption("--update-screenshots") or os.environ.get("GREENTEXT_SCREENSHOTS") == "readme"
-    SHOTS["dir"] = README_SHOTS if readme else tmp_path_factory.mktemp("screenshots")
+    folder = request.config.getoption("--screenshots")
+    SHOTS["dir"] = Path(folder) if folder else README_SHOTS if readme else None
+    SHOTS["all"] = bool(folder)
 
 
 def app_url(request):
@@ -95,9 +98,14 @@ def field(page, elem_id: str):
     return page.locator(f"#{elem_id}").locator("textarea, input").first
 
 
-def shot(page, name: str, full_page: bool = True, element: str | None = None) -> None:
+def shot(page, name: str, full_page: bool = True, element: str | None = None, settle: int = 500,
+         readme: bool = True) -> None:
     """A screenshot of the whole page (or, `full_page=False`, of what the viewport shows now; or of one
-    `element`, by CSS selector)."""
+    `element`, by CSS selector), when screenshots are asked for (`shots_folder`); `readme=False`: one the
+    README does not show, written only by `--screenshots DIR`; `settle`: ms for Chromium to paint the
+    page's frames once the viewport is the whole page."""
+    if SHOTS.get("dir") is None or not (readme or SHOTS["all"]):
+        return
     SHOTS["dir"].mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover state on the last button clicked
     if element:
@@ -110,7 +118,7 @@ def shot(page, name: str, full_page: bool = True, element: str | None = None) ->
     # viewport the whole page for the picture, then put it back.
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": page.evaluate("document.documentElement.scrollHeight")})
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(settle)
     page.screenshot(path=str(SHOTS["dir"] / name), full_page=True)
     page.set_viewport_size(size)
 
@@ -124,7 +132,9 @@ def bertviz_frame(page, elem_id: str):
 
 
 def wait_idle(page) -> None:
-    """No event running: gradio marks a block that waits for output with `.pending`/`.generating`."""
-    expect(page.locator(".pending, .generating")).to_have_count(0, timeout=SLOW)
+    """No event running: gradio marks a block that waits for output with `.pending`/`.generating`. Asked
+    every 50 ms in the page (Playwright's `expect` backs off to a retry every 500 ms: up to half a second
+    lost after each event the tests wait for)."""
+    page.wait_for_function("() => !document.querySelector('.pending, .generating')", polling=50, timeout=SLOW)
 
 

@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+import pages
 from pages import SLOW, bertviz_frame, expect, field, open_app, wait_idle
 
 VIEWS = ("a-head-view", "a-model-view")
@@ -60,21 +61,10 @@ def assert_no_inner_scroll(sizes):
         assert inner - content <= 4, (view, content, inner)  # sized to the content, not to a guess
 
 
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    """This module's screenshots, to look at (always a temporary folder: the README's are test_browser's)."""
-    return tmp_path_factory.mktemp("attention-shots")
-
-
-def shot(page, folder, name: str) -> None:
+def shot(page, name: str) -> None:
     """pages.shot, with time for Chromium to paint the frames once the viewport is the whole page (their
-    thousands of SVG lines take a while on a busy 2-core machine)."""
-    page.mouse.move(0, 0)
-    size = page.viewport_size
-    page.set_viewport_size({"width": size["width"], "height": page.evaluate("document.documentElement.scrollHeight")})
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(folder / name), full_page=True)
-    page.set_viewport_size(size)
+    thousands of SVG lines take a while on a busy 2-core machine); never a README picture."""
+    pages.shot(page, f"attention-{name}", settle=1000, readme=False)
 
 
 def title_is_clear(page) -> list[str]:
@@ -100,7 +90,7 @@ def title_is_clear(page) -> list[str]:
     }""")
 
 
-def test_portuguese_projector(browser, app_url, shots):
+def test_portuguese_projector(browser, app_url):
     context, page = open_app(browser, app_url, locale="pt-BR")
     page.set_viewport_size({"width": 1366, "height": 768})
     try:
@@ -122,7 +112,7 @@ def test_portuguese_projector(browser, app_url, shots):
         expect(page.locator("#a-plot .gtitle")).to_have_text("camada 0 · média das cabeças")
         assert not title_is_clear(page)
         assert_no_inner_scroll(heights(page, frames))
-        shot(page, shots, "pt-BR-1366x768.png")
+        shot(page, "pt-BR-1366x768.png")
 
         # projector mode: the frames take it (larger type, drawing zoomed), the heatmap is drawn larger
         tick = page.locator("#a-plot .ytick text").first
@@ -135,12 +125,12 @@ def test_portuguese_projector(browser, app_url, shots):
         assert tick.evaluate("t => parseFloat(t.style.fontSize)") >= 1.5 * small
         assert not title_is_clear(page)
         assert_no_inner_scroll(heights(page, frames))
-        shot(page, shots, "pt-BR-1366x768-projector.png")
+        shot(page, "pt-BR-1366x768-projector.png")
     finally:
         context.close()
 
 
-def test_english_then_a_phone(browser, app_url, shots):
+def test_english_then_a_phone(browser, app_url):
     context, page = open_app(browser, app_url)
     page.set_viewport_size({"width": 1366, "height": 768})
     try:
@@ -165,12 +155,12 @@ def test_english_then_a_phone(browser, app_url, shots):
         assert model.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         assert not title_is_clear(page)
         assert_no_inner_scroll(heights(page, frames))
-        shot(page, shots, "en-390x844.png")
+        shot(page, "en-390x844.png")
     finally:
         context.close()
 
 
-def test_a_long_text_fits_one_screen_as_a_window(browser, app_url, shots):
+def test_a_long_text_fits_one_screen_as_a_window(browser, app_url):
     """Issue 20, item 6: a long text's head view was one column of every token (13,984 px at 407 tokens); now
     its drawing is a window of the last tokens that fits the screen, and the slider right under it moves it."""
     context, page = open_app(browser, app_url, locale="pt-BR")
@@ -191,6 +181,6 @@ def test_a_long_text_fits_one_screen_as_a_window(browser, app_url, shots):
         head = page.frame_locator("#a-head-view iframe")
         expect(head.locator("body")).to_contain_text("Tokens 0–19 de", timeout=SLOW)
         expect(head.locator("body")).not_to_contain_text("anteriores")
-        shot(page, shots, "pt-BR-long-window.png")
+        shot(page, "pt-BR-long-window.png")
     finally:
         context.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from greentext.training import dedup
 
@@ -39,6 +42,27 @@ def test_signatures_of_a_file_are_cached_until_it_changes(tmp_path, monkeypatch)
     assert (dedup._cached(path, "k")[2] == first).all()
     path.write_text(json.dumps({"id": "a", "text": OTHER}) + "\n", encoding="utf-8")
     assert not (dedup._cached(path, "k")[2] == first).all()  # a changed file is hashed again
+
+
+def test_a_write_cut_short_leaves_no_cache_to_read(tmp_path, monkeypatch):
+    """Two checks at once (two test workers, two writers) each read the cache while the other may be writing
+    it: a half-written signature file under the cache's name made the reader fail (np.load on a cut file)."""
+    monkeypatch.setattr(dedup, "CACHE", tmp_path / "cache")
+    path = tmp_path / "s0001.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": STORY}) + "\n", encoding="utf-8")
+    real_save = dedup.np.save
+
+    def cut_short(file, array):  # what another process sees mid-write: the first bytes, then nothing
+        real_save(file, array)
+        Path(file).write_bytes(Path(file).read_bytes()[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dedup.np, "save", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        dedup._cached(path, "k")
+    monkeypatch.setattr(dedup.np, "save", real_save)
+    assert list((tmp_path / "cache").iterdir()) == []
+    assert dedup._cached(path, "k")[2].shape == (1, dedup.PERMUTATIONS)
 
 
 def test_pairs_within_an_index_are_found_once():

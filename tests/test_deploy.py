@@ -18,7 +18,7 @@ import pytest
 from greentext.ops import deploy
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_ONLY = ("datasets", "matplotlib", "pytest", "hypothesis", "playwright", "bertviz", "zxingcpp", "zxing-cpp")
+DEV_ONLY = ("datasets", "matplotlib", "pytest", "hypothesis", "playwright", "bertviz", "xdist", "zxingcpp", "zxing-cpp")
 
 
 def git(cwd, *args):
@@ -351,11 +351,11 @@ def test_requirements_split():
     runtime, dev = names(ROOT / "requirements.txt"), names(ROOT / "requirements-dev.txt")
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
     assert not runtime & {n.replace("_", "-") for n in DEV_ONLY}, runtime
-    assert {"datasets", "matplotlib", "pytest", "hypothesis", "playwright", "zxing-cpp", "bertviz"} <= dev
+    assert {"datasets", "matplotlib", "pytest", "hypothesis", "playwright", "zxing-cpp", "bertviz", "pytest-xdist"} <= dev
     assert {"torch", "transformers", "gradio", "mpld3", "xstatic-jquery", "segno"} <= runtime
     readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci" / "run").read_text()
-    test_command = ".venv/bin/pip install -r requirements-dev.txt && .venv/bin/python -m pytest -q"
-    assert test_command in readme and test_command in ci  # CI runs README's test command
+    test_command = ".venv/bin/pip install -r requirements-dev.txt && .venv/bin/python -m pytest -q -n 2 --dist loadgroup"
+    assert f"\n{test_command}\n" in readme and f"\n{test_command}\n" in ci  # CI runs README's test command
 
 
 def test_the_app_imports_no_dev_package():

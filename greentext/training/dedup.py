@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -65,7 +67,14 @@ def _cached(path: Path, key: str) -> tuple[list[str], list[str], np.ndarray]:
             return ids, texts, sig
     sig = signatures(texts)
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(cached, sig)
+    # Written whole under another name, then renamed: a reader at the same moment (another check, a test
+    # worker) finds the old state or the whole file, never half of one.
+    partial = cached.with_name(f"{cached.stem}.{os.getpid()}.{threading.get_ident()}.partial.npy")
+    try:
+        np.save(partial, sig)
+        os.replace(partial, cached)
+    finally:
+        partial.unlink(missing_ok=True)
     return ids, texts, sig
 
 
