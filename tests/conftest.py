@@ -8,6 +8,9 @@ from types import SimpleNamespace
 
 # No test downloads anything: the hub is offline from the start (huggingface_hub reads this at import).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Each pytest-xdist worker's apps look for ports of their own (gw0 from 7860, gw1 from 7960, …): two apps started
+# at the same moment otherwise race for 7860 (the loser's server thread raises before gradio takes the next port).
+os.environ.setdefault("GRADIO_SERVER_PORT", str(7860 + 100 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)))
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
@@ -159,10 +162,11 @@ def pytest_configure(config):
 # The browser tests in two halves of about equal time: with pytest-xdist (README's `-n 2 --dist loadgroup`)
 # each half runs in one worker, with one chromium and one app on the bundled model, beside the other tests.
 BROWSER_HALVES = {"test_browser_presenter": "browser-1", "test_browser_compare": "browser-1",
-                  "test_browser_lens": "browser-1", "test_browser": "browser-2", "test_browser_attention": "browser-2",
-                  "test_browser_share": "browser-2", "test_browser_colour": "browser-2"}
+                  "test_browser_lens": "browser-2", "test_browser": "browser-2", "test_browser_attention": "browser-2",
+                  "test_browser_share": "browser-2", "test_browser_colour": "browser-1"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups into the test ids (`…@browser-1`)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rpartition(".")[2]

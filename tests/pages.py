@@ -123,8 +123,23 @@ def shot(page, name: str, full_page: bool = True, element: str | None = None, se
     page.set_viewport_size(size)
 
 
-def bertviz_frame(page, elem_id: str):
-    """The sandboxed iframe of a bertviz view, once its drawing is done (the page sets data-drawn)."""
+def drawn_frames(page, *elem_ids: str) -> dict:
+    """The bertviz views' iframes on the page now (None where none is), to pass to `bertviz_frame` as
+    `replacing` after an event redraws them: in a journey the last text's frame is drawn too."""
+    out = {}
+    for elem_id in elem_ids:
+        frame = page.locator(f"#{elem_id} iframe")
+        out[elem_id] = (frame.element_handle(), frame.get_attribute("srcdoc")) if frame.count() else None
+    return out
+
+
+def bertviz_frame(page, elem_id: str, replacing=None):
+    """The sandboxed iframe of a bertviz view, once its drawing is done (the page sets data-drawn);
+    `replacing`: the iframe it had before (`drawn_frames`), waited out first (gone, or its document changed)."""
+    if replacing is not None:
+        handle, srcdoc = replacing
+        page.wait_for_function("([f, old]) => !f.isConnected || f.getAttribute('srcdoc') !== old",
+                               arg=[handle, srcdoc], polling=50, timeout=SLOW)
     frame = page.locator(f"#{elem_id} iframe")
     expect(frame).to_have_attribute("sandbox", "allow-scripts", timeout=SLOW)
     expect(page.frame_locator(f"#{elem_id} iframe").locator("body[data-drawn='1']")).to_be_attached(timeout=SLOW)

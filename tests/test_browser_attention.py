@@ -1,7 +1,7 @@
 """The Attention tab as a presenter shows it: pt-BR at 1366×768 (a projector), normal and projector
 mode, and English on a 390×844 phone. Every word in the page's language, each bertviz frame as tall as
 its content (nothing scrolls inside a frame, nothing is cut), the heatmap's title uncovered, and the
-views larger in projector mode. One page load per language."""
+views larger in projector mode; in pt-BR a long text too, shown as a window. One page load per language."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 import pages
-from pages import SLOW, bertviz_frame, expect, field, open_app, wait_idle
+from pages import SLOW, bertviz_frame, drawn_frames, expect, field, open_app, wait_idle
 
 VIEWS = ("a-head-view", "a-model-view")
 # ~60 tokens of Portuguese: a head view taller than the 720 px frame it used to get
@@ -28,10 +28,11 @@ def show(page, text: str | None = None):
     if text is not None:
         field(page, "a-text").fill(text)
         field(page, "a-text").blur()
+    before = drawn_frames(page, *VIEWS)  # a text shown before on this page: wait for the new views
     page.locator("#a-show").click()
     expect(page.locator("#a-plot .js-plotly-plot").first).to_be_visible(timeout=SLOW)
     wait_idle(page)
-    return {v: bertviz_frame(page, v) for v in VIEWS}
+    return {v: bertviz_frame(page, v, before[v]) for v in VIEWS}
 
 
 def heights(page, frames) -> dict:
@@ -90,10 +91,34 @@ def title_is_clear(page) -> list[str]:
     }""")
 
 
-def test_portuguese_projector(browser, app_url):
+def test_portuguese_projector_and_a_long_text(browser, app_url):
+    """One pt-BR page at 1366×768 (a projector):
+    1. a long text (issue 20, item 6: its head view was one column of every token, 13,984 px at 407 tokens):
+       its drawing is a window of the last tokens that fits the screen, the slider right under it moves it;
+    2. a ~60-token text: every word in Portuguese (tab, menus, frames, model panel), the heatmap's title
+       uncovered, no frame scrolls inside; then projector mode: the frames and the heatmap drawn larger."""
     context, page = open_app(browser, app_url, locale="pt-BR")
     page.set_viewport_size({"width": 1366, "height": 768})
     try:
+        # ---- 1. a long text, as a window ----
+        frames = show(page, "\n".join([PT_TEXT] * 4))
+        head = frames["a-head-view"]
+        drawing = head.evaluate("document.querySelector('#vis svg').getBoundingClientRect().height")
+        assert drawing <= 600, drawing
+        assert "anteriores" in head.evaluate("document.body.innerText")  # the earlier tokens, as one row
+        window = page.locator("#a-window")
+        expect(window).to_be_visible()
+        below = window.bounding_box()["y"] - page.locator("#a-head-view").bounding_box()["y"]
+        assert below <= page.locator("#a-head-view").bounding_box()["height"] + 40  # right under the view
+        number = window.locator("input[type=number]")
+        number.fill("0")
+        number.press("Enter")
+        head = page.frame_locator("#a-head-view iframe")
+        expect(head.locator("body")).to_contain_text("Tokens 0–19 de", timeout=SLOW)
+        expect(head.locator("body")).not_to_contain_text("anteriores")
+        shot(page, "pt-BR-long-window.png")
+
+        # ---- 2. Portuguese everywhere, then projector mode (Show draws a new text: its window at its end) ----
         frames = show(page, PT_TEXT)
         # every word in Portuguese: the tab, its menus, both frames, and the model panel
         page.get_by_role("combobox", name="Cabeça").click()  # its options: "average" was English
@@ -156,31 +181,5 @@ def test_english_then_a_phone(browser, app_url):
         assert not title_is_clear(page)
         assert_no_inner_scroll(heights(page, frames))
         shot(page, "en-390x844.png")
-    finally:
-        context.close()
-
-
-def test_a_long_text_fits_one_screen_as_a_window(browser, app_url):
-    """Issue 20, item 6: a long text's head view was one column of every token (13,984 px at 407 tokens); now
-    its drawing is a window of the last tokens that fits the screen, and the slider right under it moves it."""
-    context, page = open_app(browser, app_url, locale="pt-BR")
-    page.set_viewport_size({"width": 1366, "height": 768})
-    try:
-        frames = show(page, "\n".join([PT_TEXT] * 4))
-        head = frames["a-head-view"]
-        drawing = head.evaluate("document.querySelector('#vis svg').getBoundingClientRect().height")
-        assert drawing <= 600, drawing
-        assert "anteriores" in head.evaluate("document.body.innerText")  # the earlier tokens, as one row
-        window = page.locator("#a-window")
-        expect(window).to_be_visible()
-        below = window.bounding_box()["y"] - page.locator("#a-head-view").bounding_box()["y"]
-        assert below <= page.locator("#a-head-view").bounding_box()["height"] + 40  # right under the view
-        number = window.locator("input[type=number]")
-        number.fill("0")
-        number.press("Enter")
-        head = page.frame_locator("#a-head-view iframe")
-        expect(head.locator("body")).to_contain_text("Tokens 0–19 de", timeout=SLOW)
-        expect(head.locator("body")).not_to_contain_text("anteriores")
-        shot(page, "pt-BR-long-window.png")
     finally:
         context.close()

@@ -1,5 +1,6 @@
-"""The presenter's Probabilities tab in a real browser: a projector at 1366×768 in Portuguese, a phone at
-390×844, and a rate-limited room. Uses the shared chromium and app (tests/pages.py)."""
+"""The presenter's Probabilities tab in a real browser: a projector at 1366×768 in Portuguese (one page load,
+which first checks the page in pt-BR at 1366×900), a phone at 390×844 in English and one in Portuguese (a
+touch phone), and a rate-limited room. Uses the shared chromium and app (tests/pages.py)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,129 @@ def rows_one_line_high(page, selector: str) -> None:
         assert height < 2.2 * font, heights  # one line ≈ 1.5 × the font size plus padding; two lines ≥ 2.6×
 
 
-def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
-    context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
+LONG_STORY = "the lecture\n>be me\n>professor of tokens\n>projector warms up\n>two hundred phones light up\n" \
+    ">first slide: a birthday song\n>the room sings along\n>be me"
+
+
+def slide_bottoms(page) -> dict:
+    """How far down the slide's parts end (px), and whether a cell of the table is cut at its right edge."""
+    return page.evaluate("""() => {
+        const bottom = (sel) => { const e = [...document.querySelectorAll(sel)].filter(x => x.offsetParent !== null)
+                                  .pop(); return e ? e.getBoundingClientRect().bottom : -1; };
+        const box = document.querySelector('#p-table .cands-scroll');
+        const cut = [...document.querySelectorAll('#p-table .slide > .step table.cands td, #p-table .slide > .step th')]
+            .some(c => c.getBoundingClientRect().right > box.getBoundingClientRect().right + 1);
+        return {rest: bottom('#p-table tfoot tr.rest'), legend: bottom('#p-table .step-legend'),
+                foot: bottom('#p-table .step-foot'), chart: bottom('#p-plot .main-svg'),
+                story: bottom("#p-story .greentext"), cut: cut};
+    }""")
+
+
+def test_projector_in_portuguese(browser, app_url):
+    """One pt-BR page, projector mode off at first:
+    1. (1366×900) every label in Portuguese, lecture-safe mode too; projector mode really enlarges the
+       greentext, and goes (moved here from test_browser: the page in pt-BR, README's pt-BR.png);
+    2. (1366×768 from here) a long story, presentation mode: every part of the slide stays on screen at every
+       step (the story keeps its last lines in its own box), the token just drawn is marked in the story and
+       named above the table, and each step shows its own table with the chosen row for a moment (not after
+       an undo); presentation mode off again;
+    3. projector mode (issue 20, item 9): Generate on screen without scrolling, every slider label on one
+       line, the model panel and the colour control in large type, the Probabilities chart half the page
+       wide (before: Generate below the fold, labels on 2–3 lines, a 410 px chart);
+    4. still in projector mode: Generate (seed 42) in view, Explain this generation, Run N steps = the story,
+       pt-BR table, the slides' CSV, a pick below the ten shown, what-if T, presentation mode and the
+       clicker's keys."""
+    context, page = open_app(browser, app_url, locale="pt-BR")
     try:
+        # ---- 1. Portuguese, projector mode on and off (1366×900) ----
+        expect(page.get_by_role("tab", name="Probabilidades")).to_be_visible()
+        expect(page.locator("#g-generate")).to_have_text("Gerar")
+        expect(page.get_by_role("tab", name="Atenção")).to_be_visible()
+        expect(page.locator("#safe-mode")).to_contain_text("Modo seguro para aula: ligado")
+        expect(page.locator("#safe-mode")).not_to_contain_text("Lecture-safe")
+        # the sliders' number boxes write decimals as the presets beside them do ("T 0,8"): Chromium draws an
+        # <input type=number> with a dot whatever the page's language (issue 20, item 4); the value stays 0.8
+        for slider, shown, value in (("g-temperature", "0,8", "0.8"), ("g-top-p", "0,95", "0.95"), ("g-top-k", "50", "50")):
+            expect(page.locator(f"#{slider} .gt-number")).to_have_text(shown)
+            expect(page.locator(f"#{slider} input[type=number]")).to_have_value(value)
+            expect(page.locator(f"#{slider} input[type=number]")).to_have_css("color", "rgba(0, 0, 0, 0)")
+        shot(page, "pt-BR.png")
+
+        greentext = page.locator("#g-output .greentext")
+        expect(greentext).to_have_css("font-size", "16.8px")  # 1.05rem
+        page.locator("#big-type input[type=checkbox]").check()
+        expect(page.locator("body")).to_have_class(re.compile(r"\bbig\b"))
+        assert page.evaluate("document.body.classList.contains('big')")
+        expect(greentext).to_have_css("font-size", "23.2px")  # 1.45rem: projector mode really enlarges it
+        page.locator("#big-type input[type=checkbox]").uncheck()
+        expect(page.locator("body")).not_to_have_class(re.compile(r"\bbig\b"))
+
+        # ---- 2. a long story's slides, presentation mode (1366×768, projector mode off) ----
+        page.set_viewport_size({"width": PROJECTOR[0], "height": PROJECTOR[1]})
+        page.get_by_role("tab", name="Probabilidades").click()
+        wait_idle(page)
+        field(page, "p-prompt").fill(LONG_STORY)
+        field(page, "p-seed").fill("3")
+        wait_idle(page)
+        page.locator("#p-present input[type=checkbox]").check()
+        page.mouse.click(5, 5)  # the keys go to the page, not to a field
+        page.keyboard.press("r")  # R: a fresh walk of the form (prompt, seed 3)
+        expect(page.locator("#p-status")).to_contain_text("semente 3 · 0/", timeout=SLOW)
+        wait_idle(page)
+        for n in range(1, 13):
+            page.keyboard.press("g")  # greedy steps: a draw could end the story at once (<|endoftext|>)
+            expect(page.locator("#p-status")).to_contain_text(f"· {n}/", timeout=SLOW)
+            wait_idle(page)
+            parts = slide_bottoms(page)
+            assert not parts.pop("cut"), n  # no column cut at the right ("fora (top-p)" whole)
+            for name, bottom in parts.items():
+                assert 0 < bottom <= PROJECTOR[1], (n, name, parts)
+            drawn = page.locator("#p-table .step-drawn")
+            expect(drawn).to_contain_text(f"passo {n}")
+            mark = page.locator("#p-story mark.gt-last")
+            token = drawn.locator("code").inner_text().replace("·", " ")
+            if token.strip() and "↵" not in token:
+                expect(mark).to_have_text(token)  # the story marks the very token the line names
+            reveal = page.locator("#p-table .step-reveal")
+            expect(reveal).to_have_count(1)  # the last step's table, its chosen row marked, over the new one
+            assert reveal.locator("tr.chosen").count() == 1
+            assert reveal.evaluate("e => getComputedStyle(e).animationName") == "gt-reveal"
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("#p-status")).to_contain_text("· 11/", timeout=SLOW)
+        wait_idle(page)
+        expect(page.locator("#p-table .step-reveal")).to_have_count(0)  # an undo draws nothing
+        shot(page, "presentation.png", full_page=False)  # what the projector shows, 11 steps into a long story
+        page.locator("#p-present input[type=checkbox]").uncheck()  # back to the form, as a fresh page
+        expect(page.locator("#p-sample")).to_be_visible()
+
+        # ---- 3. projector mode keeps Generate in view and enlarges the rest ----
+        page.get_by_role("tab", name="Gerar").click()
+        page.evaluate("window.scrollTo(0, 0)")  # as a fresh page: the top
+        page.locator("#big-type input[type=checkbox]").check()
+        expect(page.locator("body")).to_have_class(re.compile(r"\bbig\b"))
+        page.wait_for_timeout(300)
+        box = page.locator("#g-generate").bounding_box()
+        assert box["y"] + box["height"] <= PROJECTOR[1], box
+        labels = page.evaluate("""[...document.querySelectorAll('.sliders [data-testid="block-info"]')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => [e.textContent, e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)
+                       || 1.5 * parseFloat(getComputedStyle(e).fontSize)])""")
+        assert len(labels) >= 5, labels
+        for text, height, line in labels:
+            assert height < 1.6 * line, (text, height, line)  # one line
+        for selector in ("#model-accordion .label-wrap span", "#g-colour label span"):
+            size = page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+            assert size >= 18, (selector, size)  # ≥ 1.15rem, as the rest of projector mode
+        page.get_by_role("tab", name="Probabilidades").click()
+        wait_idle(page)
+        expect(page.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
+        page.wait_for_timeout(500)
+        width = page.locator("#p-plot").bounding_box()["width"]
+        assert width >= 0.4 * PROJECTOR[0], width
+
+        # ---- 4. (projector mode on) explain, what-if and the clicker ----
+        page.get_by_role("tab", name="Gerar").click()
+        page.evaluate("window.scrollTo(0, 0)")  # as a fresh page: the top
         page.locator("#big-type input[type=checkbox]").check()
         field(page, "g-seed").fill("42")
         page.locator("#g-generate").click()
@@ -85,6 +206,9 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         for _ in range(8):
             page.keyboard.press("ArrowRight")  # 0.8 → 1.2
         expect(table).to_contain_text("T=1,2", timeout=SLOW)
+        expect(page.locator("#p-temperature .gt-number")).to_have_text("1,2")  # the box follows the slider
+        number = page.locator("#p-temperature input[type=number]")
+        expect(number).to_have_value("1.2")
         wait_idle(page)
         assert page.locator("#p-table tbody tr").first.locator("td").nth(3).inner_text() != before
         assert status_count(page) == n
@@ -105,68 +229,7 @@ def test_projector_in_portuguese_explain_what_if_and_clicker(browser, app_url):
         rows_one_line_high(page, "#p-table table.cands")
         page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(500)
-        wait_idle(page)  # (the README's presentation.png: test_presentation_slide_fits_the_projector…)
-    finally:
-        context.close()
-
-
-LONG_STORY = "the lecture\n>be me\n>professor of tokens\n>projector warms up\n>two hundred phones light up\n" \
-    ">first slide: a birthday song\n>the room sings along\n>be me"
-
-
-def slide_bottoms(page) -> dict:
-    """How far down the slide's parts end (px), and whether a cell of the table is cut at its right edge."""
-    return page.evaluate("""() => {
-        const bottom = (sel) => { const e = [...document.querySelectorAll(sel)].filter(x => x.offsetParent !== null)
-                                  .pop(); return e ? e.getBoundingClientRect().bottom : -1; };
-        const box = document.querySelector('#p-table .cands-scroll');
-        const cut = [...document.querySelectorAll('#p-table .slide > .step table.cands td, #p-table .slide > .step th')]
-            .some(c => c.getBoundingClientRect().right > box.getBoundingClientRect().right + 1);
-        return {rest: bottom('#p-table tfoot tr.rest'), legend: bottom('#p-table .step-legend'),
-                foot: bottom('#p-table .step-foot'), chart: bottom('#p-plot .main-svg'),
-                story: bottom("#p-story .greentext"), cut: cut};
-    }""")
-
-
-def test_presentation_slide_fits_the_projector_and_marks_each_draw(browser, app_url):
-    """A long story on a 1366×768 projector: every part of the slide stays on screen at every step (the story
-    keeps its last lines in its own box), the token just drawn is marked in the story and named above the
-    table, and each step shows its own table with the chosen row for a moment (not after an undo)."""
-    context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
-    try:
-        page.get_by_role("tab", name="Probabilidades").click()
-        wait_idle(page)
-        field(page, "p-prompt").fill(LONG_STORY)
-        field(page, "p-seed").fill("3")
-        wait_idle(page)
-        page.locator("#p-present input[type=checkbox]").check()
-        page.mouse.click(5, 5)  # the keys go to the page, not to a field
-        page.keyboard.press("r")  # R: a fresh walk of the form (prompt, seed 3)
-        expect(page.locator("#p-status")).to_contain_text("semente 3 · 0/", timeout=SLOW)
-        wait_idle(page)
-        for n in range(1, 13):
-            page.keyboard.press("g")  # greedy steps: a draw could end the story at once (<|endoftext|>)
-            expect(page.locator("#p-status")).to_contain_text(f"· {n}/", timeout=SLOW)
-            wait_idle(page)
-            parts = slide_bottoms(page)
-            assert not parts.pop("cut"), n  # no column cut at the right ("fora (top-p)" whole)
-            for name, bottom in parts.items():
-                assert 0 < bottom <= PROJECTOR[1], (n, name, parts)
-            drawn = page.locator("#p-table .step-drawn")
-            expect(drawn).to_contain_text(f"passo {n}")
-            mark = page.locator("#p-story mark.gt-last")
-            token = drawn.locator("code").inner_text().replace("·", " ")
-            if token.strip() and "↵" not in token:
-                expect(mark).to_have_text(token)  # the story marks the very token the line names
-            reveal = page.locator("#p-table .step-reveal")
-            expect(reveal).to_have_count(1)  # the last step's table, its chosen row marked, over the new one
-            assert reveal.locator("tr.chosen").count() == 1
-            assert reveal.evaluate("e => getComputedStyle(e).animationName") == "gt-reveal"
-        page.keyboard.press("ArrowLeft")
-        expect(page.locator("#p-status")).to_contain_text("· 11/", timeout=SLOW)
-        wait_idle(page)
-        expect(page.locator("#p-table .step-reveal")).to_have_count(0)  # an undo draws nothing
-        shot(page, "presentation.png", full_page=False)  # what the projector shows, 11 steps into a long story
+        wait_idle(page)  # (the README's presentation.png: part 2 of this journey)
     finally:
         context.close()
 
@@ -184,37 +247,6 @@ def test_phone_table_fits(browser, app_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
         page.locator("#p-table .step-head").first.evaluate("e => e.scrollIntoView({block: 'start'})")
         shot(page, "phone.png", full_page=False)  # what the phone shows: the step's table
-    finally:
-        context.close()
-
-
-def test_projector_mode_keeps_generate_in_view_and_enlarges_the_rest(browser, app_url):
-    """Projector mode at 1366×768 (issue 20, item 9): Generate on screen without scrolling, every slider label on
-    one line, the model panel and the colour control in large type, the Probabilities chart half the page
-    wide (before: Generate below the fold, labels on 2–3 lines, a 410 px chart)."""
-    context, page = open_app(browser, app_url, locale="pt-BR", size=PROJECTOR)
-    try:
-        page.locator("#big-type input[type=checkbox]").check()
-        expect(page.locator("body")).to_have_class(re.compile(r"\bbig\b"))
-        page.wait_for_timeout(300)
-        box = page.locator("#g-generate").bounding_box()
-        assert box["y"] + box["height"] <= PROJECTOR[1], box
-        labels = page.evaluate("""[...document.querySelectorAll('.sliders [data-testid="block-info"]')]
-            .filter(e => e.offsetParent !== null)
-            .map(e => [e.textContent, e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)
-                       || 1.5 * parseFloat(getComputedStyle(e).fontSize)])""")
-        assert len(labels) >= 5, labels
-        for text, height, line in labels:
-            assert height < 1.6 * line, (text, height, line)  # one line
-        for selector in ("#model-accordion .label-wrap span", "#g-colour label span"):
-            size = page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
-            assert size >= 18, (selector, size)  # ≥ 1.15rem, as the rest of projector mode
-        page.get_by_role("tab", name="Probabilidades").click()
-        wait_idle(page)
-        expect(page.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
-        page.wait_for_timeout(500)
-        width = page.locator("#p-plot").bounding_box()["width"]
-        assert width >= 0.4 * PROJECTOR[0], width
     finally:
         context.close()
 

@@ -1,9 +1,11 @@
 """The audience link in a real browser: a deep link restores the form and the tab; Share's QR code decodes
-to exactly the link shown; a bad parameter is a clear message in the page's language."""
+to exactly the link shown; a random-seed run's link has its seed, Compare's is Compare's (one English page);
+a bad parameter is a clear message in the page's language (a Portuguese phone)."""
 
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -24,9 +26,15 @@ def decode_qr(page) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
-def test_a_deep_link_restores_the_form_and_share_gives_its_qr_code(browser, app_url):
+def test_a_deep_link_restores_the_form_then_share_after_a_random_seed_run_and_from_compare(browser, app_url):
+    """One English page (1366×900), opened by a deep link:
+    1. the link restores both forms and the tab; Share's link follows the form, its QR code decodes to it;
+    2. (issue 20.7: a random-seed run's link had no seed, the audience got another story; Share on the
+       Compare tab opened Generate) the seeds emptied as on a fresh page (random), a random-seed run on
+       Generate: its link has the drawn seed; on Compare, nothing run: a link with no seed invented."""
     context, page = open_app(browser, f"{app_url}?{urlencode(LINKED)}", ready="#p-sample")
     try:
+        # ---- 1. the deep link ----
         expect(page.get_by_role("tab", name="Probabilities")).to_have_attribute("aria-selected", "true")
         for tab in ("p", "g"):  # both tabs take the link's prompt and settings
             expect(field(page, f"{tab}-prompt")).to_have_value(LINKED["prompt"])
@@ -53,6 +61,31 @@ def test_a_deep_link_restores_the_form_and_share_gives_its_qr_code(browser, app_
         shot(page, "share.png")
         page.locator("#share-close").click()
         expect(page.locator("#share-panel")).to_be_hidden()
+
+        # ---- 2. a random-seed run, then Compare (the link filled every seed: emptied, as on a fresh page) ----
+        page.get_by_role("tab", name="Generate").click()
+        field(page, "g-seed").fill("")
+        expect(field(page, "g-seed")).to_have_value("")
+        wait_idle(page)
+        field(page, "g-max-new").fill("8")
+        page.locator("#g-generate").click()
+        status = page.locator("#g-status")
+        expect(status).to_contain_text("tokens/s", timeout=SLOW)
+        seed = re.search(r"seed (\d+)", status.inner_text()).group(1)
+        page.locator("#share").click()
+        expect(page.locator("#share-link textarea")).not_to_have_value("", timeout=SLOW)
+        link = share.query_of(page.locator("#share-link textarea").input_value())
+        assert link["seed"] == seed and link["tab"] == "generate"
+        page.locator("#share-close").click()
+        page.get_by_role("tab", name="Compare").click()
+        expect(field(page, "c-seed")).to_have_value(LINKED["seed"])  # the link's, mounted: now emptied
+        field(page, "c-seed").fill("")
+        expect(field(page, "c-seed")).to_have_value("")
+        field(page, "c-prompt").fill("the compare link\n>be me")
+        page.locator("#share").click()
+        expect(page.locator("#share-link textarea")).to_have_value(re.compile("tab=compare"), timeout=SLOW)
+        link = share.query_of(page.locator("#share-link textarea").input_value())
+        assert link["prompt"] == "the compare link\n>be me" and "seed" not in link  # nothing run: no seed invented
     finally:
         context.close()
 
@@ -77,32 +110,5 @@ def test_a_bad_parameter_is_a_clear_message_in_portuguese(browser, app_url):
         link = page.locator("#share-link textarea").input_value()
         assert share.query_of(link) == {"prompt": "olá\n>be me", "tab": "attention"} and decode_qr(page) == [link]
         shot(page, "share-pt-BR-phone.png")
-    finally:
-        context.close()
-
-
-def test_share_after_a_random_seed_run_and_from_compare(browser, app_url):
-    """Issue 20.7: a random-seed run's link had no seed (the audience got another story); Share on the
-    Compare tab opened Generate."""
-    import re
-
-    context, page = open_app(browser, app_url)
-    try:
-        field(page, "g-max-new").fill("8")
-        page.locator("#g-generate").click()
-        status = page.locator("#g-status")
-        expect(status).to_contain_text("tokens/s", timeout=SLOW)
-        seed = re.search(r"seed (\d+)", status.inner_text()).group(1)
-        page.locator("#share").click()
-        expect(page.locator("#share-link textarea")).not_to_have_value("", timeout=SLOW)
-        link = share.query_of(page.locator("#share-link textarea").input_value())
-        assert link["seed"] == seed and link["tab"] == "generate"
-        page.locator("#share-close").click()
-        page.get_by_role("tab", name="Compare").click()
-        field(page, "c-prompt").fill("the compare link\n>be me")
-        page.locator("#share").click()
-        expect(page.locator("#share-link textarea")).to_have_value(re.compile("tab=compare"), timeout=SLOW)
-        link = share.query_of(page.locator("#share-link textarea").input_value())
-        assert link["prompt"] == "the compare link\n>be me" and "seed" not in link  # nothing run: no seed invented
     finally:
         context.close()

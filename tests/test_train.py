@@ -180,7 +180,7 @@ def test_cli_presets_and_validation(capsys):
     assert cfg.data == "DarwinAnim8or/greentext"
     with pytest.raises(SystemExit):
         parse_args(["--size", "huge"])
-    assert "--size must be one of tiny, tiny-6, tiny-8, 6x320, small, medium" in capsys.readouterr().err
+    assert "--size must be one of tiny, tiny-6, tiny-8, 6x320, 8x320, small, medium" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parse_args(["--help"])
     help_text = capsys.readouterr().out

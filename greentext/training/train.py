@@ -41,6 +41,7 @@ SIZES = {
     "tiny-6": dict(n_layer=6, n_embd=256, n_head=4, n_positions=512),
     "tiny-8": dict(n_layer=8, n_embd=256, n_head=4, n_positions=512),
     "6x320": dict(n_layer=6, n_embd=320, n_head=5, n_positions=512),
+    "8x320": dict(n_layer=8, n_embd=320, n_head=5, n_positions=512),
     "small": dict(n_layer=12, n_embd=768, n_head=12, n_positions=1024),
     "medium": dict(n_layer=24, n_embd=1024, n_head=16, n_positions=1024),
 }

@@ -28,6 +28,7 @@ from greentext.paths import static_text
 
 BIG_TYPE_JS = static_text("big_type.js").strip()
 KEYS_JS = static_text("keys.js").strip()
+NUMBERS_JS = static_text("numbers.js").strip()
 
 
 @dataclass(eq=False)
@@ -90,6 +91,7 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), config:
         explained = page.generate.explain.click(explain, page.generate.replay, filled, api_visibility="private")
         probabilities.show_after(probs, page.probabilities, explained)
         demo.load(None, js=KEYS_JS)  # the clicker's keys (Probabilities tab)
+        demo.load(None, js=NUMBERS_JS)  # number boxes with a decimal comma on a Portuguese page
         named_api(app, gen, probs, att, cmp)
     return demo
 
