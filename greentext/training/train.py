@@ -86,8 +86,10 @@ class TrainConfig:
     continue_log: bool = False  # go on with `base`'s own training log (one schedule in two runs: the card shows one phase)
 
 
-# The bundled models' shape: 6 × 320 trains as fast as 6 × 256 under bf16 autocast on 2 cores (bench.training)
-# and both checkpoints stay under 120 MB in float16; see BENCHMARKS.md "Training speed" and "Model data".
+# The bundled models' shape: 6 × 320 trains almost as fast as 6 × 256 under bf16 autocast on 2 cores
+# (bench.training), both checkpoints stay under 120 MB in float16, and for the same training time it ties with
+# 6 × 256 on held-out loss while 8 × 320 is worse (bench.model_shape); see BENCHMARKS.md "Training speed",
+# "Model shape" and "Model data".
 BUNDLED_SIZE = "6x320"
 GREENTEXTS = str(ROOT / "assets/corpus/greentexts.jsonl")  # the training stories
 GREENTEXTS_VAL = str(ROOT / "assets/corpus/greentexts-val.jsonl")  # frozen before any training, never trained on
