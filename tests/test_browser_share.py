@@ -109,6 +109,6 @@ def test_a_bad_parameter_is_a_clear_message_in_portuguese(browser, app_url):
         assert 250 <= box["width"] and box["x"] >= 0 and box["x"] + box["width"] <= 390  # fits a phone
         link = page.locator("#share-link textarea").input_value()
         assert share.query_of(link) == {"prompt": "olá\n>be me", "tab": "attention"} and decode_qr(page) == [link]
-        shot(page, "share-pt-BR-phone.png")
+        shot(page, "share-pt-BR-phone.png", readme=False)
     finally:
         context.close()
