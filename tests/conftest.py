@@ -100,14 +100,15 @@ def slow_engine(tiny_path):
 def swearing(engine, monkeypatch):
     """The engine's model made to always write " shit" (the tiny model never would); its token id."""
     bad_id = engine.tokenizer.encode(" shit")[0]
-    real = engine.model.forward
+    head = engine.model.get_output_embeddings()
+    real = head.forward
 
-    def forward(*args, **kwargs):
-        out = real(*args, **kwargs)
-        out.logits[..., bad_id] += 1000
-        return out
+    def forward(hidden):  # in the output layer: the lens checks that the head gives the model's own logits
+        logits = real(hidden)
+        logits[..., bad_id] += 1000
+        return logits
 
-    monkeypatch.setattr(engine.model, "forward", forward)
+    monkeypatch.setattr(head, "forward", forward)
     return bad_id
 
 
@@ -163,7 +164,8 @@ def pytest_configure(config):
 # each half runs in one worker, with one chromium and one app on the bundled model, beside the other tests.
 BROWSER_HALVES = {"test_browser_presenter": "browser-1", "test_browser_compare": "browser-1",
                   "test_browser_lens": "browser-2", "test_browser": "browser-2", "test_browser_attention": "browser-2",
-                  "test_browser_share": "browser-2", "test_browser_colour": "browser-1"}
+                  "test_browser_share": "browser-2", "test_browser_colour": "browser-1", "test_browser_room": "browser-1",
+                  "test_browser_a11y": "browser-2"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups into the test ids (`…@browser-1`)

@@ -85,12 +85,15 @@ def test_bad_input_and_the_rate_limit(engine):
         LensTab(App(engine)).logit_lens(">be me", 5, 3, request=PT)
 
 
-def test_another_architecture_gets_a_note_in_the_tab(engine):
+def test_a_model_the_lens_does_not_know_gets_a_note_in_the_tab(engine, monkeypatch):
     from test_lens import tiny_llama
 
+    import greentext.model.anatomy as anatomy
+
+    monkeypatch.setattr(anatomy, "FINAL_NORMS", ("no_such_norm",))  # a family whose final norm is not known
     tab = ProbabilitiesTab(App(tiny_llama(engine), safe_mode=False))
     state, *_ = tab.show(None, *FORM)
     _, html, _ = tab.lens.follow(True, state, 5, None, request=PT)
-    assert "arquitetura GPT-2" in html and "&#x27;llama&#x27;" in html and "<table" not in html
-    with pytest.raises(gr.Error, match="works on GPT-2-architecture models"):
+    assert "normalização final" in html and "&#x27;llama&#x27;" in html and "<table" not in html
+    with pytest.raises(gr.Error, match="needs the model's final norm and output layer"):
         tab.lens.logit_lens(">be me")

@@ -169,7 +169,12 @@ def _load(name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
         path = hub_snapshot(name) or path  # a model in the local hub cache loads from there, offline
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+        try:
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+        except ValueError as err:  # a family without an SDPA path (e.g. Gemma 2's soft-capped attention)
+            if "attention implementation" not in str(err):
+                raise
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation="eager")
     except Exception as err:  # transformers raises OSError, ValueError, safetensors errors, HTTP errors…
         raise ModelLoadError(_explain(name, local, err)) from err
     model.to(device).eval()

@@ -4,11 +4,13 @@
     for row in lens.layers:                      # one row per transformer block; the last is the model's own
         print(row.layer, [(t.token, f"{p:.1%}") for t, p in zip(row.top, row.p)], row.tracked_rank)
 
-GPT-2 adds each block's output to the residual stream, and its prediction is the final layer norm
-(`transformer.ln_f`) then the output layer (`lm_head`) applied to the stream after the last block. The
-lens applies the same two to the stream after every block, at one position: "if the model stopped
-here, what would it say next?" One forward pass with hidden states; the last row is the model's own
-logits, so it equals the Probabilities tab's p (T=1) column.
+Each block adds its output to the residual stream, and the model's prediction is its final norm then its
+output layer (and, in Gemma 2/3, a soft cap) applied to the stream after the last block. The lens applies
+the same parts (`model/anatomy.py`: found for GPT-2, GPT-Neo/J/NeoX, Llama, Qwen, Mistral, Gemma, Phi …)
+to the stream after every block, at one position: "if the model stopped here, what would it say next?"
+One forward pass with hidden states; the last row is the model's own logits, so it equals the
+Probabilities tab's p (T=1) column. The same pass checks that the parts found are the model's own path to
+its logits (`anatomy.verify`); a model whose path is not known is refused by name.
 
 A position is a token of the text (0 = the first): its row predicts the token after it. When the text
 goes on after that token, its next token is the one tracked down the layers (rank and probability);
@@ -22,13 +24,12 @@ from dataclasses import dataclass
 import torch
 
 from greentext.decode.settings import InvalidSetting, as_int, check_prompt, check_top_n
+from greentext.model.anatomy import Anatomy, NoAnatomy, anatomy, model_type, verify
 from greentext.model.tokens import Token
-
-SUPPORTED = "gpt2"  # the config's model_type the lens knows: GPT2LMHeadModel (`transformer.ln_f`, `lm_head`)
 
 
 class LensUnsupported(InvalidSetting):
-    """The model is not a GPT-2 (the lens needs GPT-2's final layer norm and output layer)."""
+    """The model's final norm and output layer were not found, or do not give its own logits."""
 
     def __init__(self, model_type: str):
         super().__init__("model", model_type, "lens_unsupported", model=model_type)
@@ -65,12 +66,12 @@ class Lens:
         return self.layers[-1]
 
 
-def check_supported(model: torch.nn.Module) -> None:
-    """LensUnsupported unless `model` is a GPT-2 with its final layer norm and output layer."""
-    model_type = getattr(getattr(model, "config", None), "model_type", None) or type(model).__name__
-    if model_type != SUPPORTED or not hasattr(getattr(model, "transformer", None), "ln_f") \
-            or not hasattr(model, "lm_head"):
-        raise LensUnsupported(model_type)
+def check_supported(model: torch.nn.Module) -> Anatomy:
+    """The parts the lens applies to each layer; LensUnsupported when the model's family is not known."""
+    try:
+        return anatomy(model)
+    except NoAnatomy:
+        raise LensUnsupported(model_type(model)) from None
 
 
 def logit_lens(engine, text: str, top_n: int = 10, position: int | None = None, name: str = "text") -> Lens:
@@ -88,19 +89,28 @@ def lens_of_ids(engine, ids: list[int], top_n: int = 10, position: int | None = 
                 truncated_tokens: int = 0) -> Lens:
     """The lens of token ids (at most the context) at `position` (None: the last)."""
     model = engine.model
-    check_supported(model)
+    parts = check_supported(model)
     top_n = check_top_n(top_n)
     n = len(ids)
     position = n - 1 if position is None else as_int("position", position, 0, n - 1)
-    layers = model.config.n_layer
+    seen = []  # the final norm's output on this pass: the parts found must be the model's own path
+    hook = parts.final_norm.register_forward_hook(lambda module, args, out: seen.append(out))
+    try:
+        with torch.inference_mode():
+            # The text up to the position is all the causal model reads for it: nothing after is computed.
+            out = model(input_ids=torch.tensor([ids[:position + 1]], device=engine.device), output_hidden_states=True,
+                        logits_to_keep=1, use_cache=False)
+    finally:
+        hook.remove()
     with torch.inference_mode():
-        # The text up to the position is all the causal model reads for it: nothing after is computed.
-        out = model(input_ids=torch.tensor([ids[:position + 1]], device=engine.device), output_hidden_states=True,
-                    logits_to_keep=1, use_cache=False)
-        # hidden_states: the embeddings, then each block's output; transformers puts the final layer norm into
-        # the last one (and the model's own logits are that, through lm_head): every other block gets ln_f here.
-        streams = [out.hidden_states[i + 1][0, -1:] for i in range(layers - 1)]
-        lensed = [model.lm_head(model.transformer.ln_f(torch.cat(streams)))] if streams else []
+        # hidden_states: the embeddings, then each block's output; transformers puts the final norm into the
+        # last one (and the model's own logits are that, through the head): every other block gets it here.
+        try:
+            verify(parts, out.hidden_states[-1][0, -1:], seen[-1][0, -1:] if seen else None, out.logits[0, -1:])
+        except NoAnatomy:
+            raise LensUnsupported(parts.model_type) from None
+        streams = [out.hidden_states[i + 1][0, -1:] for i in range(parts.layers - 1)]
+        lensed = [parts.logits(torch.cat(streams))] if streams else []
         logits = torch.cat(lensed + [out.logits[0, -1:]]).float()  # (layers, vocab)
         p = logits.softmax(-1)
         top_p, top_ids = torch.topk(p, min(top_n, p.shape[-1]), dim=-1)
