@@ -97,6 +97,8 @@ class _Batch:
 
     def add(self, job: Job, decoder: Decoder) -> None:
         """Merge one request prefilled alone (`Decoder`'s exact calls) into the batch."""
+        if not self.jobs and has_sliding_window(self.model):  # one row at a time (`BatchWorker`): the
+            self.cache = decoder.cache  # Decoder's own cache, its sliding-window layers with their own state
         layers = [(layer.keys, layer.values) for layer in decoder.cache.layers]
         mask = torch.ones(1, decoder.length, dtype=torch.long, device=decoder.logits.device)
         self.add_group([job], layers, mask, decoder.logits, [decoder.length])
@@ -180,6 +182,14 @@ def prefill_group(model, prompts: list[list[int]], device) -> tuple[list, torch.
     return layers, mask, out.logits[:, -1].to(copy=True, dtype=torch.float32), lengths
 
 
+def has_sliding_window(model) -> bool:
+    """Whether some layer of `model` attends to a sliding window only (Mistral, Gemma 2/3, GPT-Neo's local)."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    types = getattr(config, "layer_types", None) or []
+    return bool(getattr(config, "sliding_window", None) or getattr(config, "window_size", None)) \
+        if not types else any("sliding" in t or "local" in t for t in types)
+
+
 def _left_pad(t: torch.Tensor, width: int, dim: int = 2) -> torch.Tensor:
     missing = width - t.shape[dim]
     if missing <= 0:
@@ -199,7 +209,9 @@ class BatchWorker:
     def __init__(self, engine: Engine, max_batch: int = 32, max_waiting: int = 64,
                  time_limit: float | None = None):
         self.engine = engine
-        self.max_batch = max_batch
+        # A model with sliding-window layers keeps only the window in those layers' cache: rows of different
+        # lengths cannot share one left-padded cache there, so each generation runs alone (still exact).
+        self.max_batch = 1 if has_sliding_window(engine.model) else max_batch
         self.max_waiting = max_waiting
         self.time_limit = time_limit
         self._waiting: queue.Queue[Job] = queue.Queue()

@@ -276,4 +276,13 @@ def eager_twin(model: torch.nn.Module) -> torch.nn.Module:
         twin = type(model)(config)
     twin.load_state_dict(model.state_dict(), assign=True, strict=False)
     twin.tie_weights()
+    # What the state dict leaves out (non-persistent buffers such as rotary embeddings' frequencies, and
+    # tensors kept as plain attributes) is still on the meta device: the model's own, shared.
+    for (name, mine), theirs in zip(twin.named_modules(), model.modules()):
+        for key, value in list(mine._buffers.items()):
+            if value is not None and value.is_meta:
+                mine._buffers[key] = theirs._buffers[key]
+        for key, value in list(vars(mine).items()):
+            if isinstance(value, torch.Tensor) and value.is_meta:
+                setattr(mine, key, getattr(theirs, key))
     return twin.eval()
