@@ -125,3 +125,30 @@ def tiny_llama(engine):
     model = LlamaForCausalLM(config).eval()
     info = ModelInfo("tiny-llama", model.num_parameters(), 2, 2, 16, 64, config.vocab_size, "cpu", "float32")
     return Engine(LoadedModel(model, engine.tokenizer, info))
+
+
+def test_other_users_passes_at_the_same_time_do_not_fool_the_check(engine, monkeypatch):
+    """The lens checks its parts on its own pass; the batch worker and other tabs run the same model in other
+    threads at the same time (a soak saw lens requests refused by the first version). Here another thread's
+    whole pass runs in the middle of the lens's own, every time."""
+    import threading
+
+    head = engine.model.get_output_embeddings()
+    real, inside = head.forward, threading.local()
+    other = torch.tensor([engine.tokenizer.encode(">be me\n>wake up late")])
+
+    def forward(hidden):
+        if not getattr(inside, "busy", False):  # the lens's thread: another user's pass runs now
+            def pass_of_another_user():
+                inside.busy = True
+                with torch.inference_mode():
+                    engine.model(input_ids=other)
+
+            t = threading.Thread(target=pass_of_another_user)
+            t.start()
+            t.join()
+        return real(hidden)
+
+    monkeypatch.setattr(head, "forward", forward)
+    lens = logit_lens(engine, TEXT, top_n=3)
+    assert len(lens.layers) == engine.info.layers

@@ -19,6 +19,7 @@ at the text's last token, where nothing follows yet, the model's own first choic
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -93,8 +94,11 @@ def lens_of_ids(engine, ids: list[int], top_n: int = 10, position: int | None = 
     top_n = check_top_n(top_n)
     n = len(ids)
     position = n - 1 if position is None else as_int("position", position, 0, n - 1)
-    seen = []  # the final norm's output on this pass: the parts found must be the model's own path
-    hook = parts.final_norm.register_forward_hook(lambda module, args, out: seen.append(out))
+    # The final norm's output on this pass (the parts found must be the model's own path). Other users' passes
+    # run the same module in other threads at the same time: only this thread's call is kept.
+    seen, me = [], threading.get_ident()
+    hook = parts.final_norm.register_forward_hook(
+        lambda module, args, out: seen.append(out) if threading.get_ident() == me else None)
     try:
         with torch.inference_mode():
             # The text up to the position is all the causal model reads for it: nothing after is computed.
