@@ -11,7 +11,8 @@
 5. the bundled models: load time, and pretrain + fine-tune vs from scratch on the frozen validation stories;
 6. the logit lens: one position lensed vs a plain forward pass over the same text (`--only lens`).
 A soak (30 minutes of a crowd: memory, open files, temporary folders over time) runs on its own:
-`python -m bench.soak --out BENCHMARKS.md`.
+`python -m bench.soak --out BENCHMARKS.md`; so does the room vote (300 phones voting on one room while the
+presenter steps: `python -m bench.room --out BENCHMARKS.md`, or `--only room` here).
 Each section measures its contenders side by side in one run: read the ratios; absolute times on a
 shared machine are noisy.
 """
@@ -96,6 +97,11 @@ def main(argv=None) -> None:
         from . import lens
 
         sections.append(("Logit lens", lens.run(quick=args.quick)))
+    if "room" in only:  # not in the default run: `--only room`
+        from . import room
+
+        sections.append(("Room", room.main(["--phones", "60" if args.quick else "300",
+                                             "--steps", "4" if args.quick else "20"])))
     write_sections(Path(args.out), sections, f"python -m bench{' --quick' if args.quick else ''}")
 
 

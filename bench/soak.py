@@ -127,6 +127,34 @@ def user(url: str, index: int, deadline: float, tally: Tally, start: threading.B
             tally.add("busy" if busy else "failed", f"{kind}: {type(err).__name__}: {err}")
 
 
+class EventStreams:
+    """The page's event streams (`/queue/data`) and joins as the browser saw them: on a step that never
+    arrives, whether a stream was open to bring it (none open: gradio closed the stream as the event joined)."""
+
+    def __init__(self, page):
+        self.open: dict = {}  # request → opened at
+        self.closed_at = self.joined_at = None
+        page.on("request", self._request)
+        page.on("requestfinished", self._finished)
+        page.on("requestfailed", self._finished)
+
+    def _request(self, request) -> None:
+        if "/queue/data" in request.url:
+            self.open[request] = time.time()
+        elif "/queue/join" in request.url:
+            self.joined_at = time.time()
+
+    def _finished(self, request) -> None:
+        if self.open.pop(request, None) is not None:
+            self.closed_at = time.time()
+
+    def describe(self) -> str:
+        now = time.time()
+        ago = lambda t: "never" if t is None else f"{now - t:.1f} s ago"  # noqa: E731
+        return (f"event streams open: {len(self.open)}, last closed {ago(self.closed_at)}, "
+                f"last join {ago(self.joined_at)}")
+
+
 def presenter(url: str, deadline: float, tally: Tally) -> None:
     """Steps through the Probabilities tab in chromium as a presenter does: the next click once the step is
     on screen, R when the story has ended (or every 60 steps), both CSVs every fifth step. A failure is
@@ -142,6 +170,7 @@ def presenter(url: str, deadline: float, tally: Tally) -> None:
         console: list[str] = []
         page.on("console", lambda m: console.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: console.append(f"page error: {e}"))
+        streams = EventStreams(page)
         page.goto(url)
         page.get_by_role("tab", name="Probabilities").click()
         page.wait_for_function(f"() => ({STEP_COUNT_JS})() !== null", timeout=120_000)
@@ -172,7 +201,8 @@ def presenter(url: str, deadline: float, tally: Tally) -> None:
                         tally.add(kind)
             except Exception as err:  # noqa: BLE001
                 shown = page.evaluate("() => document.querySelector('#p-status')?.innerText || ''")
-                seen = f" [status: {shown.strip()!r}; {'; '.join(console[-3:]) or 'no console errors'}]"
+                seen = (f" [status: {shown.strip()!r}; {streams.describe()}; "
+                        f"{'; '.join(console[-3:]) or 'no console errors'}]")
                 tally.add("failed", f"presenter: {type(err).__name__}: {str(err)[:300]}{seen}")
         browser.close()
 

@@ -34,6 +34,11 @@ STREAM_EVERY_ENV = "GREENTEXT_STREAM_EVERY"  # seconds between streamed updates 
 ATTENTION_CACHE_ENV = "GREENTEXT_ATTENTION_CACHE_MB"  # MB of attention weights kept, shared by all users
 CACHE_CLEANING_ENV = "GREENTEXT_CACHE_CLEANING"  # "FREQUENCY/AGE" in seconds (default 600/1800)
 ZERO_GPU_ENV = "SPACES_ZERO_GPU"  # set by Hugging Face on ZeroGPU Spaces: the GPU is lent per call
+ROOMS_ENV = "GREENTEXT_ROOMS"  # room votes: rooms open at once, all presenters
+ROOM_PHONES_ENV = "GREENTEXT_ROOM_PHONES"  # room votes: phones per room
+ROOM_IDLE_ENV = "GREENTEXT_ROOM_IDLE"  # room votes: seconds without the presenter or a vote before a room expires
+ROOM_RATE_ENV = "GREENTEXT_ROOM_RATE"  # room votes: "REQUESTS/SECONDS" per phone, or off
+ROOM_RATE_CLIENT_ENV = "GREENTEXT_ROOM_RATE_CLIENT"  # room votes: "REQUESTS/SECONDS" per address and room, or off
 
 DEFAULT_TIME_LIMIT = 120.0
 TRUE = ("1", "on", "true", "yes")
@@ -122,6 +127,11 @@ def check_rate(requests: int, seconds: float, name: str = "a rate limit") -> Non
         raise ValueError(f"{name} needs requests ≥ 1 and seconds > 0 (got {requests}/{seconds})")
 
 
+def parse_rate_or(name: str, value: str | None, default: tuple[int, float] | None) -> tuple[int, float] | None:
+    """`parse_rate` of a limit that is on by default: empty or unset → `default`; "off" (or 0, none, no) → None."""
+    return default if not (value or "").strip() else parse_rate(value, name)
+
+
 def parse_cache_cleaning(value: str | None) -> tuple[int, int]:
     """Blocks' delete_cache: (every FREQUENCY seconds, delete gradio's copies older than AGE seconds)."""
     frequency, _, age = (value or "600/1800").partition("/")
@@ -167,11 +177,22 @@ class Config:
     attention_cache_mb: float = 256.0  # MB of attention weights kept for the texts read most recently
     cache_cleaning: tuple[int, int] = (600, 1800)  # every FREQUENCY s, gradio's copies older than AGE s go
     zero_gpu: bool = False  # on a ZeroGPU Space: the GPU is lent per call, so each request decodes alone
+    # the room votes (phones vote on the presenter's next token; greentext/present/room.py, ui/room.py)
+    rooms: int = 32  # rooms open at once, all presenters
+    room_phones: int = 500  # phones per room
+    room_idle: float = 3600.0  # seconds without the presenter or a vote before a room expires
+    room_rate: tuple[int, float] | None = (30, 60.0)  # votes per phone (a token bucket); None: off
+    # votes per client address and room: a lecture hall's phones share one address (NAT), so this bounds a
+    # flood, not a person; None: off
+    room_rate_client: tuple[int, float] | None = (6000, 60.0)
 
     def __post_init__(self):
         parse_rate_key(self.rate_key)
         if self.rate_limit is not None:
             check_rate(*self.rate_limit)
+        for rate in (self.room_rate, self.room_rate_client):
+            if rate is not None:
+                check_rate(*rate)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
@@ -196,6 +217,11 @@ class Config:
             cache_cleaning=parse_cache_cleaning(get(CACHE_CLEANING_ENV)),
             # any value: Hugging Face sets it on ZeroGPU hardware, and only there
             zero_gpu=bool(get(ZERO_GPU_ENV)),
+            rooms=parse_int(ROOMS_ENV, get(ROOMS_ENV), 32),
+            room_phones=parse_int(ROOM_PHONES_ENV, get(ROOM_PHONES_ENV), 500),
+            room_idle=parse_float(ROOM_IDLE_ENV, get(ROOM_IDLE_ENV), 3600.0, least=1.0),
+            room_rate=parse_rate_or(ROOM_RATE_ENV, get(ROOM_RATE_ENV), (30, 60.0)),
+            room_rate_client=parse_rate_or(ROOM_RATE_CLIENT_ENV, get(ROOM_RATE_CLIENT_ENV), (6000, 60.0)),
         )
 
     @classmethod

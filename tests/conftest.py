@@ -63,6 +63,18 @@ def other_tiny_path(tmp_path_factory, tokenizer):
     return make_tiny_checkpoint(tmp_path_factory.mktemp("tiny-other"), tokenizer, seed=1)
 
 
+@pytest.fixture(scope="session", params=["gemma2", "gemma3_text", "gpt2", "gpt_neo", "gpt_neox", "llama", "mistral",
+                                         "phi3", "qwen2", "qwen3"])
+def family(request, tmp_path_factory, tokenizer):
+    """(model_type, Engine) of a tiny random model of each family (tests/families.py), loaded as a checkpoint."""
+    from families import FAMILIES, make_family_checkpoint
+    from greentext.decode.engine import Engine
+
+    assert request.param in FAMILIES
+    path = make_family_checkpoint(tmp_path_factory.mktemp(request.param), tokenizer, request.param)
+    return request.param, Engine.load(str(path), device="cpu")
+
+
 @pytest.fixture(scope="session")
 def engine(tiny_path):
     from greentext.decode.engine import Engine

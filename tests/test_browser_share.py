@@ -112,3 +112,53 @@ def test_a_bad_parameter_is_a_clear_message_in_portuguese(browser, app_url):
         shot(page, "share-pt-BR-phone.png", readme=False)
     finally:
         context.close()
+
+
+def test_a_walk_link_replays_the_projectors_steps_on_a_phone(browser, app_url):
+    """Issue 22.3: the presenter walks (Next, Next, a pick, Next, Undo, T 0.8 → 1.0, Next) and shares; a phone
+    opening the link shows the same step: the same last step's table, upcoming step and story."""
+    start = {"prompt": "the projector\n>be me", "max_new_tokens": "30", "seed": "7", "tab": "probabilities"}
+    context, page = open_app(browser, f"{app_url}?{urlencode(start)}", ready="#p-sample")
+    phone = None
+    try:
+        status = page.locator("#p-status")
+        expect(status).to_contain_text("seed 7 · 0/30 tokens", timeout=SLOW)
+        wait_idle(page)
+        for button, count in (("p-sample", 1), ("p-sample", 2), ("p-pick", 3), ("p-sample", 4), ("p-undo", 3)):
+            if button == "p-pick":
+                field(page, "p-rank").fill("2")
+            page.locator(f"#{button}").click()
+            expect(status).to_contain_text(f"· {count}/30 tokens", timeout=SLOW)
+            wait_idle(page)
+        slider = page.locator("#p-temperature input[type=range]")
+        slider.focus()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")  # 0.8 → 1.0: the next step draws at T=1
+        expect(page.locator("#p-table")).to_contain_text("T=1", timeout=SLOW)
+        wait_idle(page)
+        page.locator("#p-sample").click()
+        expect(status).to_contain_text("· 4/30 tokens", timeout=SLOW)
+        wait_idle(page)
+        page.locator("#share").click()
+        expect(page.locator("#share-notes")).to_contain_text("also replays the 4 steps on the screen", timeout=SLOW)
+        link = page.locator("#share-link textarea").input_value()
+        query = share.query_of(link)
+        assert re.fullmatch(r"v1~T0\.8s2p\d+T1s~[0-9a-f]{6}", query["walk"]) and query["temperature"] == "1"
+        assert decode_qr(page) == [link]
+        projector = {name: page.locator(selector).text_content() for name, selector in
+                     (("last", "#p-last"), ("story", "#p-story"), ("upcoming", "#p-table table.cands >> nth=0"))}
+
+        phone, tab = open_app(browser, link, ready="#p-sample", size=(390, 844), has_touch=True)
+        expect(tab.locator("#p-status")).to_contain_text("seed 7 · 4/30 tokens", timeout=SLOW)
+        wait_idle(tab)
+        # the page's text (a phone lays it out otherwise): step 4's table row by row, the story, the step to come
+        assert tab.locator("#p-last").text_content() == projector["last"]
+        assert tab.locator("#p-story").text_content() == projector["story"]
+        assert tab.locator("#p-table table.cands >> nth=0").text_content() == projector["upcoming"]
+        expect(field(tab, "p-temperature")).to_have_value("1")
+        assert tab.locator(".toast-body").count() == 0  # replayed and checked: no message
+        shot(tab, "walk-phone.png", readme=False)
+    finally:
+        if phone is not None:
+            phone.close()
+        context.close()

@@ -66,9 +66,10 @@ def test_card_numbers_are_the_measured_ones():
     metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
     card = (BUNDLED_MODEL / "README.md").read_text(encoding="utf-8")
     assert metrics["format_rate"] >= 0.95 and metrics["format_samples"] == 100 and metrics["repeat_rate"] <= 0.1
-    # Model v3 measured 48.5 on the 1,464 frozen validation stories (target 30; v2: 77 on its 280). This
-    # guards against bundling a worse model than the one the README and card describe.
-    assert metrics["val_perplexity"] <= 50 and metrics["val_documents"] >= 1400
+    # Model v3.3 measured 27.9 here (its training's evaluation; 27.1 held out on every validation story), under
+    # the target of 30 (v3: 48.5, v2: 77 on its 280). This guards against bundling a worse model than the one
+    # the README and card describe.
+    assert metrics["val_perplexity"] <= 30 and metrics["val_documents"] >= 1400
     assert f"{metrics['val_perplexity']:.1f}" in card
     assert f"{metrics['val_loss']:.3f}" in card and f"{metrics['format_rate']:.0%}" in card
     assert "pretrained on general English" in card and "### After 300 steps" in card and "### After 600 steps" in card

@@ -18,7 +18,8 @@ import pytest
 from greentext.ops import deploy
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_ONLY = ("datasets", "matplotlib", "pytest", "hypothesis", "playwright", "bertviz", "xdist", "zxingcpp", "zxing-cpp")
+DEV_ONLY = ("datasets", "matplotlib", "pytest", "hypothesis", "playwright", "bertviz", "xdist", "zxingcpp", "zxing-cpp",
+            "axe_playwright_python")
 
 
 def git(cwd, *args):

@@ -3,13 +3,12 @@ generation equal to transformers' generate() token for token, the step table equ
 softmax, attention per query head (grouped-query heads expanded, sliding windows as the model draws them)
 equal to the model's own eager attention, and the batch worker equal to the engine alone."""
 
-import threading
 
 import numpy as np
 import pytest
 import torch
 
-from families import FAMILIES, make_family_checkpoint
+from families import FAMILIES
 from greentext.decode.batching import BatchWorker
 from greentext.decode.settings import SamplingSettings
 from test_engine import reference
@@ -17,14 +16,6 @@ from test_engine import reference
 PROMPT = "the projector\n>be me\n>"
 SETTINGS = [SamplingSettings(temperature=0, max_new_tokens=12, seed=0),
             SamplingSettings(temperature=0.9, top_k=40, top_p=0.9, max_new_tokens=12, seed=3)]
-
-
-@pytest.fixture(scope="module", params=sorted(FAMILIES))
-def family(request, tmp_path_factory, tokenizer):
-    from greentext.decode.engine import Engine
-
-    path = make_family_checkpoint(tmp_path_factory.mktemp(request.param), tokenizer, request.param)
-    return request.param, Engine.load(str(path), device="cpu")
 
 
 def test_seeded_generation_equals_generate_token_for_token(family):

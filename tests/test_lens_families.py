@@ -5,7 +5,7 @@ layer normed with its own statistics)."""
 import pytest
 import torch
 
-from families import FAMILIES, make_family_checkpoint
+from families import FAMILIES
 from greentext.decode.settings import SamplingSettings
 from greentext.decode.walk import Walk
 from greentext.probes.lens import logit_lens, lens_of_ids
@@ -21,14 +21,6 @@ def part(model, path: str):
     for name in path.split("."):
         model = getattr(model, name)
     return model
-
-
-@pytest.fixture(scope="module", params=sorted(FAMILIES))
-def family(request, tmp_path_factory, tokenizer):
-    from greentext.decode.engine import Engine
-
-    path = make_family_checkpoint(tmp_path_factory.mktemp(request.param), tokenizer, request.param)
-    return request.param, Engine.load(str(path), device="cpu")
 
 
 def test_the_last_row_is_the_models_own_p(family):

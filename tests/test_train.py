@@ -164,7 +164,7 @@ def test_missing_base_gives_a_clear_error(tmp_path, data_file, capsys):
 def test_cli_presets_and_validation(capsys):
     cfg = parse_args(["--preset", "bundled"])
     assert cfg.size is None and cfg.base.endswith("assets/model-base") and cfg.out.endswith("assets/model")
-    assert cfg.val_data.endswith("greentexts-val.jsonl") and cfg.save_every == 300 and cfg.max_steps == 2000
+    assert cfg.val_data.endswith("greentexts-val.jsonl") and cfg.save_every == 300 and cfg.max_steps == 3500
     base = parse_args(["--preset", "base"])
     assert base.size == train_mod.BUNDLED_SIZE and base.out.endswith("runs/base-a") and base.dropout == 0
     assert base.data.endswith("runs/corpus/general-en.txt") and base.precision == "bf16" and base.min_lr_ratio == 1.0

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from greentext.present import share
+from greentext.decode.settings import SamplingSettings
+from greentext.present import share, walk_link
 from greentext.ui.context import App
 from greentext.ui.share import FORM_TABS, SharePanel
 
@@ -150,3 +151,98 @@ def test_the_share_handler_gets_the_request_from_gradio():
 
     params = inspect.signature(SharePanel.open).parameters.values()
     assert not any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+
+
+# ---- issue 22.3: the link carries the presenter's walk; a phone opening it replays the same steps ----
+WALK_FORM = ("the walk\n>be me", 0.8, 50, 0.95, 20, "5")  # the Probabilities form, top_n 10
+
+
+def test_share_carries_the_walk_and_the_link_replays_it_to_the_same_step(panel, engine):
+    """A presenter walks (two steps, a pick, a step, an undo, T 0.8 → 1.2, a step) and shares; a phone, served
+    by another server process (nothing cached), opens the link: the same state, tables, story, status and
+    downloads as the projector's page."""
+    from pathlib import Path
+
+    from greentext.ui.probabilities import ProbabilitiesTab
+
+    projector = ProbabilitiesTab(App(engine))
+    state, *_ = projector.show(None, *WALK_FORM, 10)
+    for move, extra in ((projector.sample, {}), (projector.sample, {}), (projector.pick, {"rank": 2}),
+                        (projector.sample, {}), (projector.undo, {})):
+        state, *_ = move(state, *WALK_FORM, 10, **extra)
+    hotter = (*WALK_FORM[:1], 1.2, *WALK_FORM[2:])
+    state, *_ = projector.sample(state, *hotter, 10)
+    state, *shown = projector.show(state, *hotter, 10)
+    assert [h[0] for h in state["history"]] == ["sampled", "sampled", "picked", "sampled"]
+
+    _, link, qr, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "probabilities", probabilities=hotter,
+                                          runs=(None, state, None)))
+    query = share.query_of(link)
+    assert query["walk"].startswith("v1~T0.8s2p") and query["temperature"] == "1.2" and query["seed"] == "5"
+    assert "also replays the 4 steps on the screen" in notes and qr
+    out = panel.restore(request(query))
+    probabilities = panel.sources.forms["probabilities"]
+    assert filled(out, probabilities) == hotter and out[probabilities.top_n] == 10
+    linked = out[panel.sources.lasts["probabilities"]]
+    assert linked["check"] and [h[1] for h in linked["history"]][:2] == [None, None]  # drawn again by the replay
+
+    phone = ProbabilitiesTab(App(engine))  # another process: the walk is replayed from the link alone
+    phone_state, *phone_shown = phone.show(linked, *hotter, 10)
+    assert phone_state == state
+    assert phone_shown[:2] == shown[:2] and phone_shown[3:] == shown[3:]  # the tables, story, status, tokens
+    for slides in (False, True):
+        assert Path(phone.download(phone_state, "en", slides)).read_bytes() == \
+            Path(projector.download(state, "en", slides)).read_bytes()
+    assert phone.opened(linked, "en") == phone_state  # the next phone finds it replayed and checked
+
+    # a phone whose server has another model (or a link cut by hand): a message, and the prompt's first step
+    with pytest.warns(UserWarning, match="this server's model writes other tokens for them"):
+        fresh, *_ = phone.show({**linked, "check": "000000"}, *hotter, 10)
+    assert fresh["history"] == [] and fresh["seed"] == 5
+
+
+def test_a_walk_past_the_qr_limit_leaves_the_link_with_the_prompt_settings_and_seed(panel):
+    """The link with its walk must fit a QR code that scans from the back (271 characters); past it, the link
+    has the prompt, settings and seed, and the note says so with the numbers, in the page's language."""
+    prompt = "the lecture hall, row 30\n>be me\n" + ">the back row can't read a dense code\n" * 4
+    state = {"prompt": prompt, "temperature": 0.8, "top_k": 50, "top_p": 0.95, "max_new_tokens": 20, "seed": 9,
+             "top_n": 10, "history": [["sampled", 11, 0.8, 50, 0.95]] * 3}
+    form = (prompt, 0.8, 50, 0.95, 20, "")
+    _, link, qr, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "probabilities", probabilities=form,
+                                          runs=(None, state, None)))
+    query = share.query_of(link)
+    assert "walk" not in query and query["seed"] == "9" and query["prompt"] == prompt and qr
+    long = len(share.link("http://127.0.0.1:7860/", prompt, SamplingSettings(0.8, 50, 0.95, 20, 9), "probabilities",
+                          walk_link.encode(state, SamplingSettings(0.8, 50, 0.95, 20, 9))))
+    assert f"⚠️ The 3 steps are not in the link: with them it would have {long:,} characters, and a QR code that " \
+           "scans from the back of the room holds 271. The link has the prompt, settings and seed: phones start " \
+           "at the first step." in notes
+    _, _, _, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "probabilities", probabilities=form,
+                                      runs=(None, state, None)), request=request(language="pt-BR"))
+    assert long < 1000 and f"⚠️ Os 3 passos não estão no link: com eles, ele teria {long} caracteres, e um " \
+           "código QR que se lê do fundo da sala comporta 271." in notes
+    # the same walk under a short prompt fits, and is in the link; another tab's link never has it
+    short = {**state, "prompt": "x"}
+    _, link, _, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "probabilities",
+                                         probabilities=("x", *form[1:]), runs=(None, short, None)))
+    assert share.query_of(link)["walk"] == "v1~s3~" + walk_link.check([11] * 3) and "replays the 3 steps" in notes
+    _, link, _, _ = panel.open(forms(panel, "http://127.0.0.1:7860/", "generate", runs=(None, short, None)))
+    assert "walk" not in share.query_of(link)
+    # the form no longer describes the walk on screen (another seed typed): no walk, no seed invented
+    _, link, _, notes = panel.open(forms(panel, "http://127.0.0.1:7860/", "probabilities",
+                                         probabilities=("x", *form[1:5], "3"), runs=(None, short, None)))
+    assert "walk" not in share.query_of(link) and share.query_of(link)["seed"] == "3" and "steps" not in notes
+
+
+def test_a_bad_walk_in_a_link_is_a_message_and_the_rest_applies(panel):
+    query = {"prompt": "olá\n>be me", "temperature": "0.8", "top_k": "50", "top_p": "0.95", "max_new_tokens": "20",
+             "seed": "4", "tab": "probabilities", "walk": "v1~s3x~abcdef"}
+    with pytest.warns(UserWarning) as caught:
+        out = panel.restore(request(query, "pt-BR"))
+    assert str(caught[0].message) == ("Os passos do link (walk) não foram usados: não dá para lê-los a partir do "
+                                      "caractere 6 de walk (o link pode ter sido cortado ou digitado errado). O resto "
+                                      "do link foi usado: a aba Probabilidades começa no prompt.")
+    assert filled(out, panel.sources.forms["probabilities"]) == ("olá\n>be me", 0.8, 50, 0.95, 20, "4")
+    assert panel.sources.lasts["probabilities"] not in out  # the walk stays as it was (none): the prompt's first step
+    with pytest.warns(UserWarning, match=r"The link's steps \(walk\) were not used: they need the link's top_p"):
+        panel.restore(request({**query, "top_p": "0.01", "walk": "v1~s~abcdef"}))  # top_p off this page's slider

@@ -28,6 +28,56 @@ def test_step_table_in_both_languages():
     assert "passo 3" in pt and "85,3%" in pt and "próximo token?" in pt and "1,23 bits" in pt
 
 
+def test_step_table_is_a_table_for_screen_readers():
+    """Issue 22: a caption naming the step (out of sight), column headers with scope (the rank's "#" read as a
+    word), the others' row a row header, no empty header, the bars hidden (their number is in the row), ★
+    silent; the box that scrolls the table sideways takes the keyboard's focus, named like the caption."""
+    html = views.step_html(step(), "en")
+    assert '<caption class="sr-only">Step 3: the candidates for the next token</caption>' in html
+    head = re.search(r"<thead>(.*)</thead>", html, re.S).group(1)
+    assert head.count('<th scope="col"') == 2 + len(views.columns(step())) + 1  # #, token, numbers, reason
+    assert "<th>" not in head and "<th></th>" not in html and not re.search(r"<th[^>]*></th>", html)
+    assert '<span aria-hidden="true">#</span><span class="sr-only">rank</span>' in head
+    assert '<th scope="col" class="reason"><span class="sr-only">chosen or cut</span></th>' in head
+    assert '<th scope="row" colspan="2" class="rest-label">all other tokens</th>' in html
+    bars = re.findall(r'<span class="bar"[^>]*>', html)
+    assert bars and all('aria-hidden="true"' in bar for bar in bars)
+    assert '<span aria-hidden="true">★</span> chosen' in html
+    assert '<div class="cands-scroll" tabindex="0" role="region" aria-label="Step 3: the candidates for the next token">' \
+        in html
+    pt = views.step_html(step(), "pt")
+    assert "Passo 3: os candidatos para o próximo token" in pt and '<span class="sr-only">posição</span>' in pt
+    assert "escolhido ou fora" in pt and "todos os outros tokens</th>" in pt
+    # a gap before a chosen token ranked below the list: the ⋮ silent, said in words
+    far = step()
+    far.candidates[1].rank = 7
+    gap = views.step_html(far, "en")
+    assert '<span aria-hidden="true">⋮</span><span class="sr-only">ranks in between not listed</span>' in gap
+
+
+def test_each_step_is_said_politely_in_one_live_region():
+    """The slide's first element is always the same polite live region (gradio updates the HTML in place, so
+    screen readers hear its new text): what the last step drew, then the next step's favourite — escaped;
+    the presentation's fading copy is hidden from screen readers and takes no focus."""
+    upcoming, done = step(False), step()
+    live = re.compile(r'^<div class="sr-only step-live" role="status" aria-live="polite" aria-atomic="true">(.*?)</div>')
+    first = views.slide_html(upcoming, None, "en")
+    assert live.match(first).group(1) == "Step 3: most likely “&lt;script&gt;alert(1)&lt;/script&gt;&lt;img " \
+        "src=x onerror=&quot;alert(2)&quot;&gt;”, p 85.3%."
+    after = views.slide_html(upcoming, done, "pt", reveal=True)
+    said = live.match(after).group(1)
+    assert said.startswith("O passo 3 tirou “&lt;script&gt;") and "(escolhido à mão, posição 1, p 85,3%)" in said
+    assert "Passo 3: o mais provável é" in said and "<script" not in after
+    assert after.count('aria-live="polite"') == 1 and after.count('tabindex="0"') == 1  # not in the reveal
+    reveal = after[after.index('<div class="step-reveal" aria-hidden="true">'):]
+    assert '<div class="cands-scroll">' in reveal and "tabindex" not in reveal
+    end = views.slide_html(None, done, "en")
+    assert live.match(end).group(1).endswith("The story is complete.") and end.count("aria-live") == 1
+    assert views.slide_html(None, None) == ""
+    assert "aria-live" not in views.step_html(done)  # the last step's table under the slide says nothing
+    assert views.spoken(" be", "·be") == "be" and views.spoken("\n", "↵") == "↵"
+
+
 def test_greentext_lines_and_generated_part():
     html = views.greentext_html("plain\n>be", " me\nend", "a note")
     assert html.count('class="gt-green"') == 1 and html.count('class="gt-plain"') == 2
@@ -78,6 +128,22 @@ def test_ranked_tips_legend_and_language():
     assert "#1 (its top choice)" in en and "beyond #100" in en
     assert "rank 1 · p = 50.0% · after T, top-k, top-p: 25.0%" in en
     assert numbers.small_percent(3.2e-9) == "0.00000032%" and numbers.small_percent(1.0, "pt") == "100,0%"
+
+
+def test_ranks_are_numbers_as_well_as_colours():
+    """Each token's rank is text too: its tip (drawn on hover or focus) and, for a screen reader, its rank in
+    words after it (out of sight in colour mode, absent without it: app.css); the legend says how to reach
+    the numbers, by keyboard too."""
+    html = ranked([" me", "\n"], [3, 1], lang="en")
+    assert ('data-rank="3"> me<span class="rk-tip"><code>·me</code> rank 3 · p = 50.0% · after T, top-k, top-p: '
+            '25.0%</span><span class="rk-sr"> (rank 3)</span></span>') in html
+    assert '<span class="rk-sr"> (1.234º)</span>' in ranked([" me"], [1234], lang="pt")
+    assert '<span class="rk-sr"> (rank 3, rank 200)</span>' in story(ranked(["", "🙂"], [3, 200]))  # one character
+    assert "or Tab into the story and move with ← →" in html
+    assert "use Tab até a história e mova com ← →" in ranked([" me"], [3], lang="pt")
+    assert re.search(r"^\.greentext \.rk-sr \{ display: none; \}", CSS, re.M)
+    shown = re.search(r"body\.rank-colour \.greentext \.rk-sr \{([^}]*)\}", CSS).group(1)
+    assert "position: absolute" in shown and "clip: rect(0, 0, 0, 0)" in shown  # out of sight, not display: none
 
 
 def test_ranked_story_escapes_every_token():

@@ -188,6 +188,47 @@ WORDS: dict[str, tuple[str, str]] = {
     "allowed_seed": ("empty (random) or a whole number from 0 to {hi}",
                      "vazia (aleatória) ou um número inteiro de 0 a {hi}"),
     "allowed_tab": ("{tabs} or {last}", "{tabs} ou {last}"),
+    # ---- a link that replays the Probabilities tab's steps (walk=, present/walk_link.py) ----
+    "share_walk": ("The link also replays the {n} steps on the screen (picks and changes of settings included): "
+                   "phones open at the same step, with every step's table.",
+                   "O link também refaz os {n} passos da tela (escolhas e mudanças de configuração incluídas): os "
+                   "celulares abrem no mesmo passo, com a tabela de cada passo."),
+    "share_walk_too_long": ("The {n} steps are not in the link: with them it would have {chars:,} characters, and a QR "
+                            "code that scans from the back of the room holds {max:,}. The link has the prompt, "
+                            "settings and seed: phones start at the first step. Fewer steps, picks or changes of "
+                            "settings, or a shorter prompt, make the steps fit.",
+                            "Os {n} passos não estão no link: com eles, ele teria {chars:,} caracteres, e um código QR "
+                            "que se lê do fundo da sala comporta {max:,}. O link tem o prompt, as configurações e a "
+                            "semente: os celulares começam no primeiro passo. Menos passos, escolhas ou mudanças de "
+                            "configuração, ou um prompt mais curto, fazem os passos caberem."),
+    "link_walk_refused": ("The link's steps (walk) were not used: {why} The rest of the link is: the Probabilities "
+                          "tab starts at the prompt.",
+                          "Os passos do link (walk) não foram usados: {why} O resto do link foi usado: a aba "
+                          "Probabilidades começa no prompt."),
+    "walk_link_version": ("they were written by another version of this app ({version}; this one reads {known}).",
+                          "foram escritos por outra versão deste app ({version}; esta lê {known})."),
+    "walk_link_format": ("they cannot be read from character {at} of walk on (the link may have been cut or "
+                         "mistyped).",
+                         "não dá para lê-los a partir do caractere {at} de walk (o link pode ter sido cortado ou "
+                         "digitado errado)."),
+    "walk_link_long": ("walk has {n:,} characters, more than the {max:,} a link's steps can have.",
+                       "walk tem {n:,} caracteres, mais do que os {max:,} que os passos de um link podem ter."),
+    "walk_link_value": ("{name}={value} before step {step} is not allowed: {name} must be {allowed}.",
+                        "{name}={value} antes do passo {step} não é permitido: {name} deve ser {allowed}."),
+    "walk_link_pick": ("step {step} picks token {id}, and this model's tokens go from 0 to {hi}.",
+                       "o passo {step} escolhe o token {id}, e os tokens deste modelo vão de 0 a {hi}."),
+    "walk_link_steps": ("they are {n} steps, more than the link's max_new_tokens ({max}).",
+                        "são {n} passos, mais do que o max_new_tokens do link ({max})."),
+    "walk_link_needs": ("they need the link's {names} (missing or not used).",
+                        "eles precisam de {names} do link (ausentes ou não usados)."),
+    "walk_link_replay": ("this server's model writes other tokens for them: it is not the model the link was made "
+                         "with.",
+                         "o modelo deste servidor escreve outros tokens para eles: não é o modelo com que o link foi "
+                         "feito."),
+    "walk_link_ended": ("the story ends after {n} tokens, before their last step: this server's model is not the "
+                        "model the link was made with.",
+                        "a história termina depois de {n} tokens, antes do último passo deles: o modelo deste "
+                        "servidor não é o modelo com que o link foi feito."),
     # ---- the story coloured by rank (Generate tab) ----
     "colour_by_rank": ("Colour each token by its rank", "Colorir cada token pela posição no ranking"),
     "colour_info": ("How likely each token was when the model chose it, as in GLTR: tap or hover one for its numbers",
@@ -203,6 +244,11 @@ WORDS: dict[str, tuple[str, str]] = {
                   "model's probability (T = 1), then the one it was drawn with (after T, top-k, top-p).",
                   "Temperatura 0: todo token é o 1º; quanto mais alta, mais tokens vêm de baixo na lista. p = a "
                   "probabilidade do modelo (T = 1), depois aquela com que foi sorteado (após T, top-k, top-p)."),
+    "rank_numbers": ("Each token's rank and p: hover or tap it, or Tab into the story and move with ← → (a screen "
+                     "reader says each token's rank after it).",
+                     "O lugar no ranking e o p de cada token: passe o mouse ou toque nele, ou use Tab até a "
+                     "história e mova com ← → (um leitor de tela diz o lugar de cada token depois dele)."),
+    "rank_sr": ("rank {rank}", "{rank}º"),
     "rank_tip": ("rank {rank} · p = {p} · after T, top-k, top-p: {p_final}",
                  "posição {rank} · p = {p} · após T, top-k, top-p: {p_final}"),
     # ---- the step table (Probabilities tab) ----
@@ -222,6 +268,14 @@ WORDS: dict[str, tuple[str, str]] = {
                        "soma acumulada da coluna top-k: o top-p mantém tokens até chegar a {p}"),
     "col_sum_help": ("running total of the T column: top-p keeps tokens until it reaches {p}",
                      "soma acumulada da coluna T: o top-p mantém tokens até chegar a {p}"),
+    "step_caption": ("Step {n}: the candidates for the next token", "Passo {n}: os candidatos para o próximo token"),
+    "col_rank": ("rank", "posição"),
+    "col_reason": ("chosen or cut", "escolhido ou fora"),
+    "rows_skipped": ("ranks in between not listed", "posições intermediárias não listadas"),
+    "live_chosen": ("Step {n} drew “{token}” ({how}, rank {rank}, p {p}).",
+                    "O passo {n} tirou “{token}” ({how}, posição {rank}, p {p})."),
+    "live_next": ("Step {n}: most likely “{token}”, p {p}.", "Passo {n}: o mais provável é “{token}”, p {p}."),
+    "live_end": ("The story is complete.", "A história está completa."),
     "chosen": ("chosen", "escolhido"),
     "others": ("all other tokens", "todos os outros tokens"),
     "entropy": ("entropy", "entropia"),
@@ -307,10 +361,12 @@ WORDS: dict[str, tuple[str, str]] = {
                     "is framed where it appears.",
                     "A camada 0 é o primeiro bloco. Os tokens de cada linha são os próximos tokens mais prováveis dela; "
                     "o token acompanhado aparece com moldura."),
-    "lens_unsupported": ("The logit lens works on GPT-2-architecture models (GPT2LMHeadModel: transformer.ln_f and "
-                         "lm_head); this model is '{model}'.",
-                         "A lente de logits funciona com modelos da arquitetura GPT-2 (GPT2LMHeadModel: "
-                         "transformer.ln_f e lm_head); este modelo é '{model}'."),
+    "lens_unsupported": ("The logit lens needs the model's final norm and output layer, as found for GPT-2, "
+                         "GPT-Neo/J/NeoX, Llama, Qwen, Mistral, Gemma and Phi; this model ('{model}') has none "
+                         "that gives its own predictions.",
+                         "A lente de logits precisa da normalização final e da camada de saída do modelo, como "
+                         "nos modelos GPT-2, GPT-Neo/J/NeoX, Llama, Qwen, Mistral, Gemma e Phi; este modelo "
+                         "('{model}') não tem nenhuma que dê as próprias previsões dele."),
     "param_position": ("position", "posição"),
     # ---- the Compare tab: two checkpoints side by side ----
     "compare_tab": ("Compare", "Comparar"),
@@ -376,6 +432,102 @@ WORDS: dict[str, tuple[str, str]] = {
 WORDS.update({"preset_name_greedy": ("Greedy", "Guloso"), "preset_name_balanced": ("Balanced", "Equilibrado"),
               "preset_name_creative": ("Creative", "Criativo"), "preset_name_chaos": ("Chaos", "Caos"),
               "preset_off": ("off", "desligado")})
+
+# The room votes (greentext/present/room.py, ui/room.py, the phone page static/room.*): one block.
+WORDS.update({
+    # refusals, each a RoomError's reason (the phone page shows them; the presenter's toasts too)
+    "room_unknown": ("No room with this code: it was closed or has expired. Check the code on the screen.",
+                     "Não há sala com este código: ela foi fechada ou expirou. Confira o código na tela."),
+    "room_full": ("This room is full ({n} phones).", "Esta sala está cheia ({n} celulares)."),
+    "rooms_full": ("{n} rooms are open, the most this server keeps: close one, or wait for one to expire.",
+                   "Há {n} salas abertas, o máximo deste servidor: feche uma ou espere uma expirar."),
+    "room_stale": ("That vote was for step {step}; the vote now is on step {now}.",
+                   "Esse voto era do passo {step}; a votação agora é do passo {now}."),
+    "room_revealed": ("The votes are closed: the presenter has revealed the result.",
+                      "A votação está encerrada: o apresentador já revelou o resultado."),
+    "room_not_voting": ("No vote is open: wait for the next step.", "Não há votação aberta: espere o próximo passo."),
+    "room_bad_token": ("That token is not one of this step's candidates.",
+                       "Esse token não é um dos candidatos deste passo."),
+    "room_bad_phone": ("This page's id is not valid: reload the page.", "O id desta página não é válido: recarregue a página."),
+    "room_bad_mode": ("A room's question is will or should (got {mode}).",
+                      "A pergunta de uma sala é will ou should (veio {mode})."),
+    "room_slow_down": ("Too many taps: try again in {wait} s.", "Toques demais: tente de novo em {wait} s."),
+    # the phone page
+    "room_title": ("Room {code}", "Sala {code}"),
+    "room_will": ("What will the model pick?", "O que o modelo vai escolher?"),
+    "room_should": ("What should the model pick?", "O que o modelo deveria escolher?"),
+    "room_tap": ("Tap a token. You can change your vote until the presenter reveals.",
+                 "Toque num token. Dá para mudar o voto até o apresentador revelar."),
+    "room_step": ("Step {n}", "Passo {n}"),
+    "room_waiting": ("Waiting for the next step…", "Esperando o próximo passo…"),
+    "room_your_vote": ("your vote", "seu voto"),
+    "room_sending": ("sending…", "enviando…"),
+    "room_closed_votes": ("Votes closed: the room's result", "Votação encerrada: o resultado da sala"),
+    "room_votes_one": ("1 vote", "1 voto"),
+    "room_votes_many": ("{n} votes", "{n} votos"),
+    "room_model_p": ("model {p}", "modelo {p}"),
+    "room_draw_p": ("in the draw {p}", "no sorteio {p}"),
+    "room_choice": ("the room's choice", "escolha da sala"),
+    "room_picked_model": ("The model picked {token}", "O modelo escolheu {token}"),
+    "room_picked_room": ("The presenter took the room's choice: {token}", "O apresentador usou a escolha da sala: {token}"),
+    "room_last_right": ("Last step: {token}. You got it!", "Último passo: {token}. Você acertou!"),
+    "room_last_wrong": ("Last step: {token} (your vote: {vote})", "Último passo: {token} (seu voto: {vote})"),
+    "room_last": ("Last step: {token}", "Último passo: {token}"),
+    "room_offline": ("No connection: trying again…", "Sem conexão: tentando de novo…"),
+    "room_code": ("Room code", "Código da sala"),
+    "room_join": ("Enter", "Entrar"),
+    "room_join_help": ("Type the room code shown on the screen.", "Digite o código da sala que aparece na tela."),
+    # the projector (the Probabilities tab)
+    "room_open": ("Open a room (phones vote)", "Abrir uma sala (celulares votam)"),
+    "room_close": ("Close the room", "Fechar a sala"),
+    "room_reveal": ("Reveal the votes", "Revelar os votos"),
+    "room_take": ("Take the room's choice", "Usar a escolha da sala"),
+    "room_column": ("the room", "a sala"),
+    "room_counts": ("{phones} phones · {voters} votes", "{phones} celulares · {voters} votos"),
+    "room_scan": ("Scan the code or open the link, then tap a token: room {code}",
+                  "Leia o código ou abra o link e toque num token: sala {code}"),
+    "room_qr_alt": ("QR code of the room's link", "Código QR do link da sala"),
+})
+
+# Lessons: a presenter's deck of slides checked against the model (greentext/present/lessons.py): one block.
+WORDS.update({
+    "lesson": ("Lesson", "Aula"),
+    "lesson_slide": ("Slide {n} of {total}", "Slide {n} de {total}"),
+    "param_lesson": ("lesson", "aula"),
+    "param_slide": ("slide", "slide"),
+    # a lesson file that cannot be used: "{name}" is the field's path, e.g. slides[3].settings.temperature
+    "lesson_missing": ("{name} is missing", "{name} está faltando"),
+    "lesson_unknown": ("{name} is not a field here (the fields: {known})",
+                       "{name} não é um campo aqui (os campos: {known})"),
+    "lesson_empty": ("{name} is empty", "{name} está vazio"),
+    "lesson_too_long": ("{name} has {n:,} characters; at most {max:,} are allowed",
+                        "{name} tem {n:,} caracteres; o máximo permitido é {max:,}"),
+    "lesson_placeholder": ("{name}: {field} is not a placeholder (the placeholders: {known})",
+                           "{name}: {field} não é um marcador (os marcadores: {known})"),
+    "lesson_syntax": ("{name} cannot be read: {error}", "{name} não pode ser lido: {error}"),
+    "lesson_file_size": ("{name} has {n:,} bytes; a lesson file has at most {max:,}",
+                         "{name} tem {n:,} bytes; um arquivo de aula tem no máximo {max:,}"),
+    "lesson_duplicate": ("Two lessons are named {name}: {a} and {b}.", "Duas aulas se chamam {name}: {a} e {b}."),
+    "lesson_an_object": ("an object with named fields", "um objeto com campos nomeados"),
+    "lesson_a_list": ("a list of {lo} to {hi} items", "uma lista de {lo} a {hi} itens"),
+    "lesson_a_number": ("a number", "um número"),
+    "lesson_a_flag": ("true or false", "true ou false"),
+    "lesson_range": ("a number from {lo} to {hi}", "um número de {lo} a {hi}"),
+    "lesson_one_of": ("one of: {choices}", "um destes: {choices}"),
+    "lesson_name": ("lower-case letters, digits and hyphens (e.g. next-token)",
+                    "letras minúsculas, dígitos e hífens (por exemplo proximo-token)"),
+    "lesson_move": ('"sample", "greedy" or "pick:N" (N from 1 to {hi}: the candidate\'s rank)',
+                    '"sample", "greedy" ou "pick:N" (N de 1 a {hi}: a posição do candidato)'),
+    "lesson_more_than": ("more than its {n} moves", "maior que os seus {n} movimentos"),
+    "lesson_plain": ("{text}", "{text}"),
+    # a lesson that no longer holds for the model (its claims, checked on the slide's upcoming step)
+    "lesson_claim_failed": ("{path} = {expected} no longer holds: the model gives {measured}",
+                            "{path} = {expected} não vale mais: o modelo dá {measured}"),
+    "lesson_unreachable": ("{path}: its moves do not reach its step: {error}",
+                           "{path}: os movimentos não chegam ao passo do slide: {error}"),
+    "lesson_yes": ("yes", "sim"),
+    "lesson_no": ("no", "não"),
+})
 
 TABLES: dict[str, dict[str, str]] = {lang: {key: pair[i] for key, pair in WORDS.items()}
                                      for i, lang in enumerate(LANGS)}

@@ -100,16 +100,53 @@ def slide_html(upcoming: Step | None, done: Step | None, lang: str = "en", revea
     says what the last step drew. With `reveal` (a step was just taken), the last step's own table, its
     chosen row marked, lies over it for a moment in presentation mode (app.css: it fades out) — the room
     sees the draw in the distribution it came from before the next one."""
+    if upcoming is None and done is None:
+        return ""
+    live = live_html(upcoming, done, lang)
     if upcoming is None:
-        return step_html(done, lang) if done else ""
+        return live + step_html(done, lang)
     drawn = chosen_html(done, lang, label=True) if done else ""
-    over = f'<div class="step-reveal" aria-hidden="true">{step_html(done, lang)}</div>' if reveal and done else ""
-    return f'<div class="slide">{drawn}{step_html(upcoming, lang)}{over}</div>'
+    over = (f'<div class="step-reveal" aria-hidden="true">{step_html(done, lang, focusable=False)}</div>'
+            if reveal and done else "")
+    return f'{live}<div class="slide">{drawn}{step_html(upcoming, lang)}{over}</div>'
 
 
-def step_html(step: Step, lang: str = "en") -> str:
+def spoken(raw: str, shown: str) -> str:
+    """A token as a screen reader should say it: its text without the spaces around it (" be" → "be"), or its
+    visible form when it is only whitespace ("↵")."""
+    return raw.strip() or shown
+
+
+def live_html(upcoming: Step | None, done: Step | None, lang: str = "en") -> str:
+    """What a screen reader says after each step, politely, in one short line: the token the last step drew
+    (its rank and p), then the next step's most likely candidate — not the whole table. The element comes
+    first in the slide's HTML every time: gradio 6's HTML component updates its DOM in place, child by child,
+    so this is the same live region from step to step and only its text changes (a new one would not be
+    announced)."""
+    said = []
+    if done is not None and done.chosen is not None:
+        ch = done.chosen
+        said.append(text("live_chosen", lang, n=done.index + 1, token=spoken(ch.raw, ch.token),
+                         how=text("how_" + ch.how, lang), rank=whole(ch.rank, lang), p=percent(ch.p_raw, lang)))
+    if upcoming is not None and upcoming.candidates:
+        top = upcoming.candidates[0]
+        said.append(text("live_next", lang, n=upcoming.index + 1, token=spoken(top.raw, top.token),
+                         p=percent(top.p_raw, lang)))
+    elif done is not None:
+        said.append(text("live_end", lang))
+    return (f'<div class="sr-only step-live" role="status" aria-live="polite" aria-atomic="true">'
+            f'{esc(" ".join(said))}</div>')
+
+
+def step_html(step: Step, lang: str = "en", focusable: bool = True) -> str:
     """The lecture slide for one step: context →, the candidate table (each column on its own base, the
-    rest of each column's mass under it), the chosen token (always a row), entropy and tokens kept."""
+    rest of each column's mass under it), the chosen token (always a row), entropy and tokens kept.
+
+    For screen readers the table is a real one: a caption (out of sight) naming the step, column headers
+    (`scope="col"`, the rank's "#" read as "rank"), the others' foot row a row header, the bars hidden (their
+    number is in the row), ★ silent before "chosen". The box that scrolls it sideways when it is wider than
+    the page (a long token) takes the keyboard's focus, named as the caption (`focusable`; not in the
+    presentation's fading copy, which is hidden from screen readers)."""
     L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
     pct = lambda p: percent(p, lang)  # noqa: E731
     values = _values(step, lang)
@@ -119,18 +156,21 @@ def step_html(step: Step, lang: str = "en") -> str:
     rows, previous = [], 0
     for c in step.candidates:
         if c.rank > previous + 1 and previous:  # the chosen token, ranked below the list
-            rows.append(f'<tr class="gap"><td class="num">⋮</td><td colspan="{len(cols) + 3}"></td></tr>')
+            rows.append(f'<tr class="gap"><td class="num"><span aria-hidden="true">⋮</span><span class="sr-only">'
+                        f'{L("rows_skipped")}</span></td><td colspan="{len(cols) + 3}"></td></tr>')
         previous = c.rank
         classes = ([] if c.kept else ["cut"]) + (["chosen"] if c.id == chosen_id else [])
-        reason = f'★ {L("chosen")}' if c.id == chosen_id else (L(f"cut_{c.cut_by}") if c.cut_by else "")
+        reason = (f'<span aria-hidden="true">★</span> {L("chosen")}' if c.id == chosen_id
+                  else (L(f"cut_{c.cut_by}") if c.cut_by else ""))
         cells = []
         for name, _, _ in cols:
             value = getattr(c, name)
             shown = pct(value) if value is not None else "–"
             cells.append(f'<td class="num col-{name}{" final" if name == "p_final" else ""}">{shown}</td>')
         # the bar of what the draw uses, in a column of its own (never over a number)
-        cells.append(f'<td class="barcell"><span class="bar" style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%">'
-                     '</span></td>')
+        # (hidden from screen readers: its number is the row's "sampled from" cell)
+        cells.append(f'<td class="barcell"><span class="bar" aria-hidden="true" '
+                     f'style="width:{max(0.0, min(1.0, c.p_final)) * 100:.1f}%"></span></td>')
         rows.append(f'<tr class="{" ".join(classes)}"><td class="num">{c.rank}</td>'
                     f'<td><code class="tok-text">{esc(c.token)}</code></td>{"".join(cells)}'
                     f'<td class="reason">{reason}</td></tr>')
@@ -138,19 +178,24 @@ def step_html(step: Step, lang: str = "en") -> str:
             "p_final": step.p_other_final}
     rest_cells = "".join(f'<td class="num col-{name}">{pct(rest[name]) if name in rest else ""}</td>'
                          for name, _, _ in cols)
-    head = "".join(f'<th class="num col-{name}" title="{L(help_key, **values)}">{L(key, **values)}</th>'
+    head = "".join(f'<th scope="col" class="num col-{name}" title="{L(help_key, **values)}">{L(key, **values)}</th>'
                    for name, key, help_key in cols)
     legend = " · ".join(f"<span class=\"col-name\">{L(key, **values)}</span>: {L(help_key, **values)}" for _, key, help_key in cols)
     chosen_line = chosen_html(step, lang) if step.chosen else ""
     masked = step.extra.get("masked", 0)
     masked_html = f'<div class="gt-note safe-note">{L("step_masked", n=masked)}</div>' if masked else ""
+    caption = L("step_caption", n=step.index + 1)
+    scroll = f' tabindex="0" role="region" aria-label="{caption}"' if focusable else ""
     return f"""<div class="step">
 <div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
 <span class="step-context">{esc(context)}</span>{'' if step.chosen else f' <span class="arrow">→ {L("next")}</span>'}</div>
 {chosen_line}
-<div class="cands-scroll"><table class="cands"><thead><tr><th class="num">#</th><th>token</th>{head}<th class="barcell"></th><th></th></tr></thead>
+<div class="cands-scroll"{scroll}><table class="cands"><caption class="sr-only">{caption}</caption>
+<thead><tr><th scope="col" class="num"><span aria-hidden="true">#</span><span class="sr-only">{L('col_rank')}</span></th>\
+<th scope="col">token</th>{head}<td class="barcell"></td>\
+<th scope="col" class="reason"><span class="sr-only">{L('col_reason')}</span></th></tr></thead>
 <tbody>{''.join(rows)}</tbody>
-<tfoot><tr class="rest"><td colspan="2" class="rest-label">{L('others')}</td>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
+<tfoot><tr class="rest"><th scope="row" colspan="2" class="rest-label">{L('others')}</th>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
 <div class="step-legend">{legend}</div>
 <div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {whole(step.kept_count, lang)}</div>{masked_html}</div>"""
 
@@ -161,18 +206,20 @@ def rank_bin(rank: int) -> int:
 
 
 def rank_legend_html(lang: str = "en") -> str:
-    """The four colours and what they mean, and how to see a token's numbers (shown in colour mode only)."""
+    """The four colours and what they mean, and how to see a token's numbers — the pointer, the keyboard, a
+    screen reader (shown in colour mode only: app.css; rank_colour.js moves the keyboard's focus)."""
     L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
     swatches = "".join(f'<span class="rk-key"><span class="rk rk{b} rk-swatch"></span>{L(f"rank_bin_{b}")}</span>'
                        for b in range(1, len(RANK_BINS) + 2))
     return (f'<div class="rk-legend"><span class="rk-legend-title">{L("rank_legend")}</span> {swatches}'
-            f'<div class="rk-hint">{L("rank_hint")}</div></div>')
+            f'<div class="rk-hint">{L("rank_numbers")} {L("rank_hint")}</div></div>')
 
 
 def ranked_html(prompt: str, pieces: list[str], ranks: list[TokenRank], lang: str = "en", note: str = "",
                 end: TokenRank | None = None) -> str:
     """The story as `greentext_html` draws it ('>' lines green, the generated part marked), each generated
-    token in a span of class `rk rk1`…`rk rk4` by the rank it had when chosen, with its numbers in a tip.
+    token in a span of class `rk rk1`…`rk rk4` by the rank it had when chosen, with its numbers in a tip
+    (drawn on hover or focus) and its rank as words for a screen reader (`rk-sr`, out of sight).
 
     `pieces` are the continuation's tokens as shown (masked in lecture-safe mode; joined = the text) and
     `ranks` their ranks; `end` the rank of a final <|endoftext|>. The colours, the ↵ of each generated
@@ -201,9 +248,10 @@ def ranked_html(prompt: str, pieces: list[str], ranks: list[TokenRank], lang: st
                               p_final=small_percent(r.p_final, lang)) for r in ranks)
         worst = max(r.rank for r in ranks)
         shown = visible(piece) if piece else "↵" if cls == "rk-nl" else EOS
+        said = ", ".join(text("rank_sr", lang, rank=whole(r.rank, lang)) for r in ranks)
         return (f'<span class="rk rk{rank_bin(worst)}{" " + cls if cls else ""}" tabindex="-1" '
                 f'data-rank="{worst}">{esc(piece)}<span class="rk-tip"><code>{esc(shown)}</code> '
-                f'{esc(tips)}</span></span>')
+                f'{esc(tips)}</span><span class="rk-sr"> ({esc(said)})</span></span>')
 
     waiting: list[TokenRank] = []  # tokens that add no text alone (part of a character's bytes)
     for piece, rank in zip(pieces, ranks):

@@ -9,6 +9,7 @@
 The query parameters are named as everywhere else (`prompt`, `temperature`, `top_k`, `top_p`,
 `max_new_tokens`, `seed`, `tab`) and checked by `SamplingSettings`, so a link meets the same limits as
 the form and the API. A bad or missing one is left out (the page keeps its default), never a failure.
+`walk` carries the Probabilities tab's steps (`walk_link.py` writes and reads it; here it travels as text).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from greentext.decode.settings import (MAX_NEW_TOKENS_MAX, PROMPT_MAX_CHARS, SEE
 
 TABS = ("generate", "probabilities", "compare", "attention")
 SETTINGS = ("temperature", "top_k", "top_p", "max_new_tokens", "seed")
-PARAMS = ("prompt", *SETTINGS, "tab")
+PARAMS = ("prompt", *SETTINGS, "tab", "walk")
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}  # a server bound to these is reachable from the network
 # Past this QR version (61 × 61 modules) the code gets dense enough that the back rows may need to come
 # closer; the presenter is told (a shorter prompt gives a coarser code).
@@ -62,11 +63,12 @@ class Shared:
     seed: int | None = None  # None: not given, or given empty (random): see `has_seed`
     has_seed: bool = False
     tab: str | None = None
+    walk: str | None = None  # the Probabilities tab's steps as the link writes them (walk_link.decode reads them)
     messages: tuple[str, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
-        return not self.messages and all(getattr(self, name) is None for name in ("prompt", *SETTINGS, "tab")) \
+        return not self.messages and all(getattr(self, name) is None for name in ("prompt", *SETTINGS, "tab", "walk")) \
             and not self.has_seed
 
 
@@ -105,6 +107,8 @@ def parse(query: Mapping[str, str], lang: str = "en") -> Shared:
             found["tab"] = tab
         else:
             messages.append(refused("tab", query["tab"], lang))
+    if query.get("walk", "").strip():
+        found["walk"] = query["walk"].strip()
     return Shared(**found, messages=tuple(messages))
 
 
@@ -124,9 +128,9 @@ def with_seed_of(last: dict | None, prompt: str, settings: SamplingSettings) -> 
     return dataclasses.replace(settings, seed=int(last["seed"])) if same else settings
 
 
-def query(prompt: str | None, settings: SamplingSettings | None, tab: str) -> dict[str, str]:
-    """The link's parameters: the prompt and settings (None: left out) and the tab; an empty seed is left
-    out (random)."""
+def query(prompt: str | None, settings: SamplingSettings | None, tab: str, walk: str | None = None) -> dict[str, str]:
+    """The link's parameters: the prompt and settings (None: left out), the tab and the walk (`walk_link.encode`'s,
+    None: left out); an empty seed is left out (random)."""
     params: dict[str, str] = {}
     if prompt is not None:
         params["prompt"] = prompt
@@ -136,15 +140,19 @@ def query(prompt: str | None, settings: SamplingSettings | None, tab: str) -> di
         if settings.seed is not None:
             params["seed"] = str(settings.seed)
     params["tab"] = tab if tab in TABS else TABS[0]
+    if walk:
+        params["walk"] = walk
     return params
 
 
-def link(page_url: str, prompt: str | None, settings: SamplingSettings | None, tab: str) -> str:
+def link(page_url: str, prompt: str | None, settings: SamplingSettings | None, tab: str,
+         walk: str | None = None) -> str:
     """`page_url` (scheme, host, path and any other query parameters kept; the fragment dropped) with this
-    prompt, settings and tab. Newlines and any text survive: the values are percent-encoded."""
+    prompt, settings, tab and walk (None: none, and the page's own is dropped). Newlines and any text survive:
+    the values are percent-encoded."""
     parts = urlsplit(page_url)
     others = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(others + list(query(prompt, settings, tab).items())),
+    return urlunsplit(parts._replace(query=urlencode(others + list(query(prompt, settings, tab, walk).items())),
                                      fragment=""))
 
 

@@ -8,6 +8,7 @@
     compare.py       the Compare tab, /compare and /compare_tokens (two checkpoints side by side)
     share.py         the Share button and panel (audience link, QR code); a link filling the forms
     layout.py        `build_app`: the page, as a list of components and events (`demo.controls`: by tab)
+    stream.py        each page's event stream held open (a click never waits on a closed one)
     cli.py           `python app.py`: flags (--compare, --mcp too), queue, launch settings
 Each tab's builder returns its components as a dataclass (`Controls`); events hand a form to its handler by
 parameter name (`inputs_kwargs=form.named()`), and handlers that fill another tab's components return updates

@@ -18,6 +18,7 @@ from greentext.config import (DEFAULT_TIME_LIMIT, HOST_ENV, MCP_ENV, MODEL_ENV, 
                               SAFE_MODE_ENV, TIME_LIMIT_ENV, Config)
 from greentext.model.loading import ModelLoadError
 from greentext.ui.context import I18N
+from greentext.ui import room
 from greentext.ui.layout import build_app
 from greentext.paths import static_text
 
@@ -39,7 +40,8 @@ def launch_kwargs(engine: Engine | None = None, mcp: bool = False) -> dict:
     files = [str(p) for p in attention_view.library_files().values()]
     if engine is not None and engine.info.card and (Path(engine.info.card).parent / "loss.png").is_file():
         files.append(str(Path(engine.info.card).parent / "loss.png"))
-    kwargs = dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"), allowed_paths=files)
+    kwargs = dict(i18n=I18N, css=CSS, theme=gr.themes.Soft(primary_hue="green"), allowed_paths=files,
+                  app_kwargs=room.app_kwargs())  # the room votes' phone page and its routes (ui/room.py)
     return {**kwargs, "mcp_server": True} if mcp else kwargs
 
 

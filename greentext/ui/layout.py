@@ -22,6 +22,7 @@ from greentext.ui import attention
 from greentext.ui import generate
 from greentext.ui import probabilities
 from greentext.ui import share
+from greentext.ui.stream import hold_stream_open
 from greentext.ui import compare as compare_tab
 from greentext.ui.context import DEFAULT_PROMPT, GENERATE_GROUP, I18N, MODEL_GROUP, App, lang
 from greentext.paths import static_text
@@ -92,6 +93,7 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), config:
         probabilities.show_after(probs, page.probabilities, explained)
         demo.load(None, js=KEYS_JS)  # the clicker's keys (Probabilities tab)
         demo.load(None, js=NUMBERS_JS)  # number boxes with a decimal comma on a Portuguese page
+        hold_stream_open(demo)  # no click waits forever on an event stream gradio closed as it joined
         named_api(app, gen, probs, att, cmp)
     return demo
 

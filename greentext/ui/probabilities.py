@@ -2,7 +2,8 @@
 
 Each user's walk is plain data in their session (`Walk.state()`: prompt, settings, top_n, history).
 A click takes the live walk for that state from `Walks` (or replays it), moves it, and hands the new
-state back with the view. Every button below goes to one method of `ProbabilitiesTab`.
+state back with the view. Every button below goes to one method of `ProbabilitiesTab`. A link's walk
+(`walk_link.decode`'s state, with the link's check) is replayed and checked on the first event that reads it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 import html
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +20,7 @@ import gradio as gr
 
 from greentext.present import charts
 from greentext.present import export
+from greentext.present import walk_link
 from greentext.language import i18n
 from greentext.present import html as views
 from greentext.decode.settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSetting, SamplingSettings, as_int
@@ -34,6 +38,8 @@ DOWNLOAD_JS = static_text("download.js").strip()
 # The step buttons: (label, variant), each to the handler of its name.
 BUTTONS = {"sample": ("sample_step", "primary"), "greedy": ("greedy_step", "secondary"),
            "run": ("run_steps", "secondary"), "undo": ("undo", "secondary"), "reset": ("reset", "stop")}
+LINKED_WALKS = 32  # links' walks kept replayed and checked: the room's phones open one link, replayed once
+MESSAGE_SECONDS = 20  # a link's walk refused: the message stays this long (a phone user reads it once)
 
 
 class ProbabilitiesTab:
@@ -42,6 +48,8 @@ class ProbabilitiesTab:
     def __init__(self, app: App):
         self.app = app
         self.walks = Walks(app.engine)
+        self._linked: OrderedDict[str, dict] = OrderedDict()  # a link's walk state → its state once replayed
+        self._linked_lock = threading.Lock()
         self.lens = LensTab(app)  # the logit lens under the step table, and /logit_lens
         # The buttons' handlers (`step`), each one move on the user's walk:
         self.show = self.step(None, "show")  # the page opens or a setting moved: the upcoming step, nothing chosen
@@ -114,6 +122,8 @@ class ProbabilitiesTab:
         is shown and nothing is chosen: a step is never taken unseen."""
         page = lang(request)
         with self.app.errors(page):
+            if state is not None and walk_link.CHECK in state:  # a link's walk, not replayed yet
+                state = self.opened(state, page)
             walk = self.walk(state, values)
             if not self._continues(state, walk):
                 move = None
@@ -125,6 +135,28 @@ class ProbabilitiesTab:
                 gr.Warning(html.escape(err.message(page), quote=False))
             state = self.walks.put(walk)
             return (state, *self.view(walk, page, reveal=len(walk.ids) > before))
+
+    def opened(self, state: dict, page: str) -> dict | None:
+        """The walk of a link (`walk_link.decode`'s state), replayed and checked, as a state; None (with a
+        warning saying why, in the page's language) when this model does not replay it: the page then starts at
+        the prompt. Each link's walk is replayed once: the next phones opening it find it done."""
+        key = Walks.key(state)
+        with self._linked_lock:
+            done = self._linked.get(key)
+        if done is not None:
+            return done
+        try:
+            walk = walk_link.replay(self.app.engine, state)
+        except walk_link.BadWalk as err:
+            gr.Warning(html.escape(err.message(page), quote=False), duration=MESSAGE_SECONDS,
+                       title=i18n.text("link_title", page))
+            return None
+        done = self.walks.put(walk)
+        with self._linked_lock:
+            self._linked[key] = done
+            while len(self._linked) > LINKED_WALKS:
+                self._linked.popitem(last=False)
+        return done
 
     @staticmethod
     def _continues(state: dict | None, walk: Walk) -> bool:

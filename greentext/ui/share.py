@@ -1,14 +1,17 @@
 """The Share button and panel (the audience link and its QR code), and opening the page from such a link.
 
 `SharePanel.restore` runs when a page opens: the link's prompt and settings fill the Generate,
-Probabilities and Compare forms and its tab is selected (bad values: a message, the default kept).
-`SharePanel.open` runs on the Share button: the link of the tab on screen, the address the audience can
-reach, the QR code. Both speak in components (`Panel`, `Sources`): one dict of inputs in, updates keyed by
-component out. The logic is `greentext/present/share.py`; this module only talks to gradio.
+Probabilities and Compare forms and its tab is selected (bad values: a message, the default kept); a link's
+walk becomes the Probabilities tab's walk, replayed by the step shown after the load.
+`SharePanel.open` runs on the Share button: the link of the tab on screen (on the Probabilities tab with the
+steps on screen, `walk_link`), the address the audience can reach, the QR code. Both speak in components
+(`Panel`, `Sources`): one dict of inputs in, updates keyed by component out. The logic is
+`greentext/present/share.py` and `walk_link.py`; this module only talks to gradio.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -17,11 +20,13 @@ import gradio as gr
 
 from greentext.language import i18n, numbers
 from greentext.present import share
+from greentext.present import walk_link
 from greentext.present import html as views
 from greentext.decode.settings import check_prompt
 from greentext.paths import static_text
 from greentext.ui.context import I18N, App, lang
 from greentext.ui.form import FIELDS, Form
+from greentext.ui.probabilities import same_walk
 
 # The Share button's JavaScript: the page's own address and the tab on screen, into the panel's hidden boxes.
 PAGE_AND_TAB_JS = static_text("page_and_tab.js").strip()
@@ -45,7 +50,8 @@ class Panel:
 @dataclass(eq=False)
 class Sources:
     """What a link fills and the Share button reads: per tab of FORM_TABS its form and its last run (plain
-    data: the seed a random-seed run drew), the Attention tab's text, and the page's tabs."""
+    data: the seed a random-seed run drew; the Probabilities tab's is its walk, which a link carries too), the
+    Attention tab's text, and the page's tabs."""
 
     forms: dict[str, Form]
     lasts: dict[str, gr.State]
@@ -68,8 +74,9 @@ class SharePanel:
     # --- the page opens: a link's settings fill the forms ---------------------------------------------
     def restore(self, request: gr.Request = None) -> dict:
         """Updates keyed by component: the link's prompt and settings into every form of FORM_TABS, its prompt
-        into the Attention text, its tab selected; gr.skip() (nothing changes) for a page without a link. A
-        refused parameter is a message in the page's language; the rest still applies."""
+        into the Attention text, its tab selected, its walk (`walk=`) as the Probabilities tab's walk with its
+        candidates per step; gr.skip() (nothing changes) for a page without a link. A refused parameter is a
+        message in the page's language; the rest still applies (a walk needs the prompt, settings and seed)."""
         page = lang(request)
         shared = share.parse(dict(getattr(request, "query_params", None) or {}), page)
         messages = list(shared.messages)
@@ -80,6 +87,13 @@ class SharePanel:
             messages.append(share.refused("top_p", share.plain(top_p), page, i18n.text(
                 "allowed_top_p_slider", page, lo=share.plain(slider.minimum), hi=share.plain(slider.maximum))))
             top_p = None
+        walk = None
+        if shared.walk is not None:
+            try:
+                walk = walk_link.decode(shared.walk, dataclasses.replace(shared, top_p=top_p),
+                                        self.app.engine.info.vocab_size)
+            except walk_link.BadWalk as err:
+                messages.append(err.message(page))
         for message in messages:
             gr.Warning(html.escape(message, quote=False), duration=MESSAGE_SECONDS,
                        title=i18n.text("link_title", page))
@@ -91,6 +105,9 @@ class SharePanel:
             updates[self.sources.text] = shared.prompt
         if shared.tab:
             updates[self.sources.tabs] = gr.Tabs(selected=shared.tab)
+        if walk is not None:
+            updates[self.sources.lasts["probabilities"]] = walk
+            updates[self.sources.forms["probabilities"].top_n] = walk["top_n"]
         return updates or gr.skip()
 
     # --- the Share button --------------------------------------------------------------------------------
@@ -99,7 +116,10 @@ class SharePanel:
         settings (the Attention tab: its text only). `inputs`: the page's address and the tab on screen (the
         panel's hidden boxes), the Attention text, and per tab of FORM_TABS its form and its last run as plain
         data (the seed a random-seed run drew goes into the link, so the audience gets the story on the
-        screen), by component. A bad field is the usual message, as its button gives."""
+        screen), by component. On the Probabilities tab, when the form still describes the walk on screen and
+        it has steps, the link carries them (`walk=`) if it then fits a QR code that scans from the back of the
+        room; else it has the prompt, settings and seed, and a note names the limit. A bad field is the usual
+        message, as its button gives."""
         page = lang(request)
         page_url, tab = inputs[self.panel.page_url], inputs[self.panel.tab]
         tab = tab if tab in share.TABS else "generate"
@@ -111,12 +131,22 @@ class SharePanel:
             settings = share.with_seed_of(inputs[self.sources.lasts[tab]], prompt, settings)
         with self.app.errors():
             prompt = check_prompt(prompt)
+        walk, state = None, (inputs[self.sources.lasts["probabilities"]] if tab == "probabilities" else None)
+        if walk_link.steps(state) and same_walk(state, prompt, settings):  # the steps on screen
+            settings = dataclasses.replace(settings, seed=state["seed"])
+            walk = walk_link.encode(state, settings)
         if urlsplit(page_url or "").scheme not in ("http", "https"):  # not from the page's script: the request's
             headers = getattr(request, "headers", None) or {}
             page_url = f"http://{headers.get('host', '127.0.0.1')}/"
-        audience = share.audience_url(share.link(page_url, prompt, settings, tab),
-                                      getattr(self.demo, "server_name", None), getattr(self.demo, "share_url", None))
+        where = getattr(self.demo, "server_name", None), getattr(self.demo, "share_url", None)
+        audience = share.audience_url(share.link(page_url, prompt, settings, tab, walk), *where)
         notes = [i18n.text("share_help", page, tab=i18n.text(f"{tab}_tab", page))]
+        if walk is not None and walk_link.fits(audience.url):
+            notes.append(i18n.text("share_walk", page, n=walk_link.steps(state)))
+        elif walk is not None:  # past what a QR code read from the back holds: the prompt, settings and seed
+            notes.append("⚠️ " + i18n.text("share_walk_too_long", page, n=walk_link.steps(state),
+                                           chars=len(audience.url), max=walk_link.LINK_MAX))
+            audience = share.audience_url(share.link(page_url, prompt, settings, tab), *where)
         try:
             code = share.qr(audience.url)
             qr_html = (f'<img class="share-qr-img" src="{views.esc(code.uri)}" '
@@ -162,4 +192,5 @@ def events(handlers: SharePanel, demo: gr.Blocks, share_button: gr.Button, shown
     share_button.click(None, None, [shown.page_url, shown.tab], js=PAGE_AND_TAB_JS, **quick).then(
         handlers.open, inputs, [shown.box, shown.link, shown.qr, shown.notes], **quick)
     shown.close.click(lambda: gr.Column(visible=False), None, shown.box, **quick)
-    return demo.load(handlers.restore, None, [*sources.fields(), sources.text, sources.tabs], **quick)
+    walk = [sources.lasts["probabilities"], sources.forms["probabilities"].top_n]  # a link's walk
+    return demo.load(handlers.restore, None, [*sources.fields(), sources.text, sources.tabs, *walk], **quick)
