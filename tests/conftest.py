@@ -129,9 +129,17 @@ def launch(engine, mcp=False, **limits):
     with the queue every launch uses; `mcp`: serving MCP tools too, as `--mcp` does."""
     from greentext.ui import build_app, configure_queue, launch_kwargs
 
+    import socket
+
     demo = build_app(engine, **limits)
     configure_queue(demo)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+    # A port found free here, not gradio's search from 7860: when its first try is taken (another app of this
+    # worker), gradio retries the next port with the same MCP session manager, which runs only once, and every
+    # later port fails too ("Cannot find empty port in range: 7860-7959").
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
                 **launch_kwargs(mcp=mcp))
     return demo
 
