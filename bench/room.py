@@ -25,22 +25,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import secrets
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from fastapi import APIRouter, Request  # the presenter's routes (annotations resolve in this module)
 
 from .concurrency import cpu_seconds, percentile
+from .server import Server as BaseServer
 
-ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "the lecture\n>be me"
 
 
@@ -112,45 +108,18 @@ def presenter_routes() -> list:
     return list(router.routes)
 
 
-class Server:
-    """`with Server(model) as url:` the benchmark's server on a free port, its stderr in a file."""
+class Server(BaseServer):
+    """`with Server(model) as url:` the benchmark's server (the app plus the presenter's bench routes) on a free
+    port, its stderr in a file; up once its code form (`/room`) answers."""
+
+    ready = "room"
 
     def __init__(self, model: str | None, env: dict | None = None, timeout: float = 180):
-        from .server import free_port
+        super().__init__(model, env, timeout)
 
-        self.model, self.env, self.timeout = model, env or {}, timeout
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log_file = tempfile.NamedTemporaryFile("w+", prefix="greentext-room-", suffix=".log", delete=False)
-
-    def __enter__(self) -> str:
-        env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **self.env)
-        command = [sys.executable, "-m", "bench.room", "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen(command + (["--model", self.model] if self.model else []), cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=self.log_file, text=True)
-        started = time.perf_counter()
-        while time.perf_counter() - started < self.timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.log()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "room", timeout=2) as response:
-                    if response.status == 200:
-                        return self.url
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the server did not answer within {self.timeout} s")
-
-    def log(self) -> str:
-        return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log_file.close()
-        Path(self.log_file.name).unlink(missing_ok=True)
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bench.room", "serve", "--port", str(self.port)] + \
+            (["--model", self.model] if self.model else [])
 
 
 def rss_mb(pid: int) -> float:

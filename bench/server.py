@@ -23,7 +23,9 @@ def free_port() -> int:
 class Server:
     """`with Server(model) as url:` runs the app on a free port; `startup_seconds` is process start → page served."""
 
-    def __init__(self, model: str, env: dict | None = None, timeout: float = 120):
+    ready = ""  # the page (under the root) whose answer means the server is up
+
+    def __init__(self, model: str | None, env: dict | None = None, timeout: float = 120):
         self.model, self.env, self.timeout = model, env or {}, timeout
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -33,6 +35,10 @@ class Server:
         # and then every thread of the server that logs waits on it.
         self.log_file = tempfile.NamedTemporaryFile("w+", prefix="greentext-server-", suffix=".log", delete=False)
 
+    def command(self) -> list[str]:
+        """The server's command line: the app on the model, on this port, on the CPU."""
+        return [sys.executable, str(ROOT / "app.py"), "--model", self.model, "--port", str(self.port), "--device", "cpu"]
+
     def log(self) -> str:
         """What the server has written to its stderr so far."""
         return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")
@@ -40,14 +46,13 @@ class Server:
     def __enter__(self) -> str:
         env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **self.env)
         started = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--model", self.model, "--port",
-                                         str(self.port), "--device", "cpu"], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=self.log_file, text=True)
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=self.log_file, text=True)
         while time.perf_counter() - started < self.timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the app exited: {self.log()[-2000:]}")
             try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
+                with urllib.request.urlopen(self.url + self.ready, timeout=2) as response:
                     if response.status == 200 and response.read(100):
                         self.startup_seconds = time.perf_counter() - started
                         return self.url

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
-from .server import free_port
+from .server import Server
 
 STATUS_JS = "() => document.querySelector('#status')?.innerText || ''"
 
@@ -57,21 +55,22 @@ def serve(port: int, held: bool) -> None:
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port, quiet=True)
 
 
+class RaceServer(Server):
+    """The bare app (`serve`), as is or with each page's stream held open, on a free port."""
+
+    def __init__(self, held: bool):
+        super().__init__(None)
+        self.held = held
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bench.stream_race", "--serve", str(self.port)] + (["--held"] if self.held else [])
+
+
 def measure(held: bool, seconds: float, users: int) -> dict:
     from gradio_client import Client
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([sys.executable, "-m", "bench.stream_race", "--serve", str(port)]
-                              + (["--held"] if held else []), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url, timeout=1).read(10)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with RaceServer(held) as url:
         deadline = time.time() + seconds
         calls = {"ok": 0, "cancelled": 0, "other": 0}
         lock = threading.Lock()
@@ -115,9 +114,6 @@ def measure(held: bool, seconds: float, users: int) -> dict:
         for t in threads:
             t.join(30)
         return {"held": held, "clicks": clicks, "hangs": hangs, **calls}
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def table(rows: list[dict], seconds: float, users: int) -> str:

@@ -29,6 +29,7 @@ import torch
 from greentext.decode.engine import Decoder, Engine, Generation, Request, cache_kwargs
 from greentext.decode.settings import SamplingSettings
 from greentext.language.errors import BothLanguages
+from greentext.model.anatomy import text_config
 
 _DONE = object()
 
@@ -86,6 +87,7 @@ class _Batch:
         from transformers import DynamicCache
 
         self.model = model
+        self.sliding = has_sliding_window(model)  # one row at a time: `add` takes the Decoder's own cache
         self.jobs: list[Job] = []
         self.logits: torch.Tensor | None = None  # (B, V) float32
         self.cache = DynamicCache(config=model.config)
@@ -97,7 +99,7 @@ class _Batch:
 
     def add(self, job: Job, decoder: Decoder) -> None:
         """Merge one request prefilled alone (`Decoder`'s exact calls) into the batch."""
-        if not self.jobs and has_sliding_window(self.model):  # one row at a time (`BatchWorker`): the
+        if not self.jobs and self.sliding:  # one row at a time (`BatchWorker`): the
             self.cache = decoder.cache  # Decoder's own cache, its sliding-window layers with their own state
         layers = [(layer.keys, layer.values) for layer in decoder.cache.layers]
         mask = torch.ones(1, decoder.length, dtype=torch.long, device=decoder.logits.device)
@@ -184,7 +186,7 @@ def prefill_group(model, prompts: list[list[int]], device) -> tuple[list, torch.
 
 def has_sliding_window(model) -> bool:
     """Whether some layer of `model` attends to a sliding window only (Mistral, Gemma 2/3, GPT-Neo's local)."""
-    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    config = text_config(model)
     types = getattr(config, "layer_types", None) or []
     return bool(getattr(config, "sliding_window", None) or getattr(config, "window_size", None)) \
         if not types else any("sliding" in t or "local" in t for t in types)

@@ -50,7 +50,7 @@ def model_type(model: torch.nn.Module) -> str:
     return getattr(getattr(model, "config", None), "model_type", None) or type(model).__name__
 
 
-def _config(model) -> object:
+def text_config(model) -> object:
     """The text model's config (multimodal configs nest it)."""
     config = model.config
     return config.get_text_config() if hasattr(config, "get_text_config") else config
@@ -65,7 +65,7 @@ def anatomy(model: torch.nn.Module) -> Anatomy:
         base = None
     norm = next((getattr(base, name) for name in FINAL_NORMS if isinstance(getattr(base, name, None), torch.nn.Module)),
                 None) if base is not None else None
-    config = _config(model)
+    config = text_config(model)
     layers = getattr(config, "num_hidden_layers", None)
     if head is None or norm is None or not layers:
         raise NoAnatomy(kind)
