@@ -122,6 +122,15 @@ class Server(BaseServer):
             (["--model", self.model] if self.model else [])
 
 
+def busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy so far (Linux /proc/stat; NaN elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
@@ -220,7 +229,7 @@ async def hall_run(url: str, phones: int, steps: int, every: float, poll: float,
         code = opened["code"]
         rss_before = rss_mb(pid)
         stop = asyncio.Event()
-        cpu0, own0, began = cpu_seconds(pid), time.process_time(), time.perf_counter()
+        cpu0, own0, busy0, began = cpu_seconds(pid), time.process_time(), busy_seconds(), time.perf_counter()
         tasks = [asyncio.create_task(phone(http, code, i, hall, stop, poll, change)) for i in range(phones)]
         tasks.append(asyncio.create_task(projector(http, hall, stop, poll)))
         rss_peak = rss_before
@@ -234,9 +243,10 @@ async def hall_run(url: str, phones: int, steps: int, every: float, poll: float,
         stop.set()
         await asyncio.gather(*tasks)
         wall = time.perf_counter() - began
-        cpu, own = cpu_seconds(pid) - cpu0, time.process_time() - own0
+        cpu, own, busy = cpu_seconds(pid) - cpu0, time.process_time() - own0, busy_seconds() - busy0
         final = (await http.get("bench-room/tally")).json()
     return {"hall": hall, "code": code, "wall": wall, "server_cores": cpu / wall, "phone_cores": own / wall,
+            "other_cores": max(0.0, busy - cpu - own) / wall,
             "rss_before": rss_before, "rss_peak": rss_peak, "rss_after": rss_mb(pid), "final": final}
 
 
@@ -306,7 +316,8 @@ def table(result: dict, args) -> str:
          f"p50 {ms([s['seconds'] for s in hall.steps], 0.5)}, p95 {ms([s['seconds'] for s in hall.steps], 0.95)} "
          f"(of which the server's work p50 {percentile([s['step_ms'] for s in hall.steps], 0.5):.0f} ms)"),
         ("server CPU", f"{result['server_cores']:.2f} cores on average over {result['wall']:.0f} s "
-                       f"(the simulated phones: {result['phone_cores']:.2f} cores, same machine)"),
+                       f"(the simulated phones: {result['phone_cores']:.2f} cores, same machine; everything else "
+                       f"on it: {result['other_cores']:.2f} cores)"),
         ("server resident memory", f"{result['rss_before']:.0f} MB with the room open, {result['rss_peak']:.0f} MB "
                                    f"at most, {result['rss_after']:.0f} MB at the end"),
         ("phones counted by the room", f"{result['final']['phones']} (seen in the last 20 s)"),

@@ -22,7 +22,8 @@ from greentext.ui import room
 from greentext.ui.layout import build_app
 from greentext.paths import static_text
 
-CSS = static_text("app.css")
+# The page's CSS: the app's, the room's panel on the projector, the lesson's bar and note.
+CSS = "\n".join(static_text(name) for name in ("app.css", "room_panel.css", "lesson.css"))
 
 
 def configure_queue(demo: gr.Blocks, config: Config | None = None) -> gr.Blocks:

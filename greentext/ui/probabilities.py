@@ -267,6 +267,7 @@ class Controls:
     last: gr.HTML  # the last step's table, under the slide
     downloads: dict[str, gr.Button]  # csv, slides: each writes its file into `file`
     file: gr.DownloadButton
+    lesson: object = None  # the lesson's components (ui/lesson_panel.py's), when the page has them
 
     @property
     def view(self) -> list:
@@ -282,15 +283,17 @@ class Controls:
         return {**self.form.update(values), self.steps: steps, self.state: None}
 
 
-def tab(handlers: ProbabilitiesTab, first_tokens: str) -> Controls:
-    """The tab's components (the bar, the form and the buttons, the slide, the logit lens, the last step, the
-    downloads) and their events (`events`). Returns them (`Controls`): the Generate tab's Explain fills the
-    form, a link too; `show_after` then shows the upcoming step."""
+def tab(handlers: ProbabilitiesTab, first_tokens: str, lesson_section: Callable | None = None) -> Controls:
+    """The tab's components (the bar, the lesson's bar, the form and the buttons, the slide, the logit lens, the
+    last step, the downloads) and their events (`events`). Returns them (`Controls`): the Generate tab's Explain
+    fills the form, a link too; `show_after` then shows the upcoming step. `lesson_section()` makes the lesson's
+    components (ui/lesson_panel.py) under the bar; its events are wired by the page (layout.py)."""
     state = gr.State(None)
     with gr.Row(elem_id="p-present-bar"):
         present = gr.Checkbox(label=I18N("present"), value=False, elem_id="p-present", scale=0, min_width=220)
         gr.Markdown(I18N("keys"), elem_id="p-keys")
         status = gr.Markdown("", elem_id="p-status")  # seed · n/max tokens: beside the keys, on the slide too
+    lesson = lesson_section() if lesson_section is not None else None
     with gr.Column(elem_classes="p-controls"):
         prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
         presets = []
@@ -323,7 +326,7 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str) -> Controls:
                      "slides": gr.Button(I18N("slides"), elem_id="p-slides")}
         file = gr.DownloadButton(visible="hidden", elem_id="p-file")
     controls = Controls(state, Form(prompt, temperature, top_k, top_p, max_new, seed, top_n), steps, rank, buttons,
-                        presets, present, status, tokens, table, story, plot, last, downloads, file)
+                        presets, present, status, tokens, table, story, plot, last, downloads, file, lesson)
     events(handlers, controls)
     return controls
 
