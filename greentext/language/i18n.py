@@ -470,6 +470,7 @@ WORDS.update({
     "room_choice": ("the room's choice", "escolha da sala"),
     "room_picked_model": ("The model picked {token}", "O modelo escolheu {token}"),
     "room_picked_room": ("The presenter took the room's choice: {token}", "O apresentador usou a escolha da sala: {token}"),
+    "room_picked_presenter": ("The presenter picked {token}", "O apresentador escolheu {token}"),
     "room_last_right": ("Last step: {token}. You got it!", "Último passo: {token}. Você acertou!"),
     "room_last_wrong": ("Last step: {token} (your vote: {vote})", "Último passo: {token} (seu voto: {vote})"),
     "room_last": ("Last step: {token}", "Último passo: {token}"),
@@ -483,6 +484,19 @@ WORDS.update({
     "room_reveal": ("Reveal the votes", "Revelar os votos"),
     "room_take": ("Take the room's choice", "Usar a escolha da sala"),
     "room_column": ("the room", "a sala"),
+    "room_column_help": ("The share of the room's votes on each candidate, and their number",
+                         "A parcela dos votos da sala em cada candidato, e quantos"),
+    "room_voters": ("{n} voted", "{n} votaram"),
+    "room_vote_caption": ("The room's votes on step {n}", "Os votos da sala no passo {n}"),
+    "room_hidden": ("(the model's numbers after the reveal)", "(os números do modelo depois da revelação)"),
+    "room_should_mode": ("Ask “what should it pick?” (the model's numbers stay on screen)",
+                         "Perguntar “o que deveria escolher?” (os números do modelo ficam na tela)"),
+    "room_no_votes": ("No votes yet: the room's choice needs at least one vote.",
+                      "Ainda não há votos: a escolha da sala precisa de pelo menos um voto."),
+    "room_gone": ("The room {code} has closed (it expired or was closed): open a new one.",
+                  "A sala {code} foi fechada (expirou ou foi fechada): abra uma nova."),
+    "room_keys": ("Room: **V** reveal the votes · **C** take the room's choice",
+                  "Sala: **V** revela os votos · **C** usa a escolha da sala"),
     "room_counts": ("{phones} phones · {voters} votes", "{phones} celulares · {voters} votos"),
     "room_scan": ("Scan the code or open the link, then tap a token: room {code}",
                   "Leia o código ou abra o link e toque num token: sala {code}"),
@@ -527,6 +541,45 @@ WORDS.update({
                            "{path}: os movimentos não chegam ao passo do slide: {error}"),
     "lesson_yes": ("yes", "sim"),
     "lesson_no": ("no", "não"),
+})
+
+# The lesson bar on the Probabilities tab (ui/lesson_panel.py) and a link's lesson=/slide= (present/share.py):
+# one block. "keys" (the tab's key hint) is said again here with the lesson's keys.
+WORDS.update({
+    "keys": ("Clicker keys: **→** next step · **G** greedy step · **←** undo · **R** reset · **PageDown** / "
+             "**PageUp**: next step / undo, in a lesson next / previous slide (also **N** / **P**)",
+             "Teclas do passador: **→** próximo passo · **G** passo guloso · **←** desfazer · **R** recomeçar · "
+             "**PageDown** / **PageUp**: próximo passo / desfazer, numa aula próximo slide / slide anterior (também "
+             "**N** / **P**)"),
+    "lesson_choose": ("Choose a lesson…", "Escolha uma aula…"),
+    "lesson_choice": ("{title} · {stories} · {n} slides", "{title} · {stories} · {n} slides"),
+    "lesson_stories_en": ("English stories", "histórias em inglês"),
+    "lesson_stories_pt": ("Portuguese stories", "histórias em português"),
+    "lesson_prev": ("◀ Previous slide", "◀ Slide anterior"),
+    "lesson_next": ("Next slide ▶", "Próximo slide ▶"),
+    "lesson_leave": ("✕ Leave the lesson", "✕ Sair da aula"),
+    "lesson_position_label": ("Slide {n} of {total}", "Slide {n} de {total}"),
+    "lesson_first": ("This is the lesson's first slide.", "Este é o primeiro slide da aula."),
+    "lesson_last": ("This is the lesson's last slide ({n} of {n}). ✕ Leave the lesson to go on freely.",
+                    "Este é o último slide da aula ({n} de {n}). ✕ Sair da aula para continuar livremente."),
+    "lesson_none_open": ("No lesson is open: choose one under Lesson.",
+                         "Nenhuma aula está aberta: escolha uma em Aula."),
+    "lesson_view_compare": ("This slide compares the base model with the fine-tuned one on the Compare tab.",
+                            "Este slide compara o modelo base com o ajustado na aba Comparar."),
+    "lesson_view_attention": ("This slide shows where the model looks, on the Attention tab.",
+                              "Este slide mostra para onde o modelo olha, na aba Atenção."),
+    "link_lesson_refused": ("The link's lesson={value} was not used: lesson must be one of: {choices}. The page opens "
+                            "without a lesson.",
+                            "O lesson={value} do link não foi usado: lesson deve ser um destes: {choices}. A página "
+                            "abre sem aula."),
+    "link_slide_refused": ("The link's slide={value} was not used: slide must be a whole number from 1 to {n} "
+                           "(the lesson {lesson} has {n} slides). The lesson opens at slide 1.",
+                           "O slide={value} do link não foi usado: slide deve ser um número inteiro de 1 a {n} (a "
+                           "aula {lesson} tem {n} slides). A aula abre no slide 1."),
+    "share_lesson": ("The link opens the lesson “{title}” at slide {n} of {total}: phones see the same slide, with "
+                     "its note.",
+                     "O link abre a aula “{title}” no slide {n} de {total}: os celulares veem o mesmo slide, com a "
+                     "sua nota."),
 })
 
 TABLES: dict[str, dict[str, str]] = {lang: {key: pair[i] for key, pair in WORDS.items()}

@@ -95,20 +95,25 @@ def chosen_html(step: Step, lang: str = "en", label: bool = False) -> str:
             f'</code> ({L("how_" + ch.how)}, #{ch.rank} · p {percent(ch.p_raw, lang)}{sampled})</div>')
 
 
-def slide_html(upcoming: Step | None, done: Step | None, lang: str = "en", reveal: bool = False) -> str:
+def slide_html(upcoming: Step | None, done: Step | None, lang: str = "en", reveal: bool = False,
+               room: Tally | None = None) -> str:
     """The Probabilities tab's table: the upcoming step (else, at the end, the last one), under a line that
     says what the last step drew. With `reveal` (a step was just taken), the last step's own table, its
     chosen row marked, lies over it for a moment in presentation mode (app.css: it fades out) — the room
-    sees the draw in the distribution it came from before the next one."""
+    sees the draw in the distribution it came from before the next one.
+
+    `room`: the room's votes on the upcoming step (a `Tally` of present/room.py). While the room guesses what
+    the model will pick, the model's numbers stay hidden (`vote_html`); else the table gets the room's column."""
     if upcoming is None and done is None:
         return ""
-    live = live_html(upcoming, done, lang)
+    live = live_html(upcoming, done, lang, voting=hides_model(room))
     if upcoming is None:
         return live + step_html(done, lang)
     drawn = chosen_html(done, lang, label=True) if done else ""
     over = (f'<div class="step-reveal" aria-hidden="true">{step_html(done, lang, focusable=False)}</div>'
             if reveal and done else "")
-    return f'{live}<div class="slide">{drawn}{step_html(upcoming, lang)}{over}</div>'
+    table = vote_html(upcoming, room, lang) if hides_model(room) else step_html(upcoming, lang, room=room)
+    return f'{live}<div class="slide">{drawn}{table}{over}</div>'
 
 
 def spoken(raw: str, shown: str) -> str:
@@ -117,18 +122,20 @@ def spoken(raw: str, shown: str) -> str:
     return raw.strip() or shown
 
 
-def live_html(upcoming: Step | None, done: Step | None, lang: str = "en") -> str:
+def live_html(upcoming: Step | None, done: Step | None, lang: str = "en", voting: bool = False) -> str:
     """What a screen reader says after each step, politely, in one short line: the token the last step drew
     (its rank and p), then the next step's most likely candidate — not the whole table. The element comes
     first in the slide's HTML every time: gradio 6's HTML component updates its DOM in place, child by child,
     so this is the same live region from step to step and only its text changes (a new one would not be
-    announced)."""
+    announced). `voting`: the room guesses the next step: it is named, its candidates' numbers are not."""
     said = []
     if done is not None and done.chosen is not None:
         ch = done.chosen
         said.append(text("live_chosen", lang, n=done.index + 1, token=spoken(ch.raw, ch.token),
                          how=text("how_" + ch.how, lang), rank=whole(ch.rank, lang), p=percent(ch.p_raw, lang)))
-    if upcoming is not None and upcoming.candidates:
+    if upcoming is not None and voting:
+        said.append(text("room_vote_caption", lang, n=upcoming.index + 1) + ".")
+    elif upcoming is not None and upcoming.candidates:
         top = upcoming.candidates[0]
         said.append(text("live_next", lang, n=upcoming.index + 1, token=spoken(top.raw, top.token),
                          p=percent(top.p_raw, lang)))
@@ -138,7 +145,7 @@ def live_html(upcoming: Step | None, done: Step | None, lang: str = "en") -> str
             f'{esc(" ".join(said))}</div>')
 
 
-def step_html(step: Step, lang: str = "en", focusable: bool = True) -> str:
+def step_html(step: Step, lang: str = "en", focusable: bool = True, room: Tally | None = None) -> str:
     """The lecture slide for one step: context →, the candidate table (each column on its own base, the
     rest of each column's mass under it), the chosen token (always a row), entropy and tokens kept.
 
@@ -146,7 +153,8 @@ def step_html(step: Step, lang: str = "en", focusable: bool = True) -> str:
     (`scope="col"`, the rank's "#" read as "rank"), the others' foot row a row header, the bars hidden (their
     number is in the row), ★ silent before "chosen". The box that scrolls it sideways when it is wider than
     the page (a long token) takes the keyboard's focus, named as the caption (`focusable`; not in the
-    presentation's fading copy, which is hidden from screen readers)."""
+    presentation's fading copy, which is hidden from screen readers). `room`: the room's votes on this step,
+    a column "the room" after the model's (the share of the voters and their number; the room's choice marked)."""
     L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
     pct = lambda p: percent(p, lang)  # noqa: E731
     values = _values(step, lang)
@@ -167,6 +175,8 @@ def step_html(step: Step, lang: str = "en", focusable: bool = True) -> str:
             value = getattr(c, name)
             shown = pct(value) if value is not None else "–"
             cells.append(f'<td class="num col-{name}{" final" if name == "p_final" else ""}">{shown}</td>')
+        if room is not None:
+            cells.append(room_cell(room, c.id, lang))
         # the bar of what the draw uses, in a column of its own (never over a number)
         # (hidden from screen readers: its number is the row's "sampled from" cell)
         cells.append(f'<td class="barcell"><span class="bar" aria-hidden="true" '
@@ -178,8 +188,12 @@ def step_html(step: Step, lang: str = "en", focusable: bool = True) -> str:
             "p_final": step.p_other_final}
     rest_cells = "".join(f'<td class="num col-{name}">{pct(rest[name]) if name in rest else ""}</td>'
                          for name, _, _ in cols)
+    if room is not None:  # the room's foot: who voted
+        rest_cells += f'<td class="num col-room">{L("room_voters", n=whole(room.voters, lang))}</td>'
     head = "".join(f'<th scope="col" class="num col-{name}" title="{L(help_key, **values)}">{L(key, **values)}</th>'
                    for name, key, help_key in cols)
+    if room is not None:
+        head += f'<th scope="col" class="num col-room" title="{L("room_column_help")}">{L("room_column")}</th>'
     legend = " · ".join(f"<span class=\"col-name\">{L(key, **values)}</span>: {L(help_key, **values)}" for _, key, help_key in cols)
     chosen_line = chosen_html(step, lang) if step.chosen else ""
     masked = step.extra.get("masked", 0)
@@ -198,6 +212,49 @@ def step_html(step: Step, lang: str = "en", focusable: bool = True) -> str:
 <tfoot><tr class="rest"><th scope="row" colspan="2" class="rest-label">{L('others')}</th>{rest_cells}<td class="barcell"></td><td></td></tr></tfoot></table></div>
 <div class="step-legend">{legend}</div>
 <div class="step-foot">{L('entropy')}: {decimal(step.entropy, lang)} bits · {L('kept')}: {whole(step.kept_count, lang)}</div>{masked_html}</div>"""
+
+
+def hides_model(room: Tally | None) -> bool:
+    """Whether the model's numbers stay hidden: the room is guessing what the model will pick, not revealed."""
+    return room is not None and room.phase == "voting" and room.mode == "will"
+
+
+def room_cell(room: Tally, token_id: int, lang: str = "en") -> str:
+    """A candidate's cell in the room's column: the share of voters and the number ("42% · 13"), ◆ on the
+    room's choice; empty for a token the room could not vote on."""
+    if token_id not in room.votes:
+        return '<td class="num col-room"></td>'
+    n = room.votes[token_id]
+    mark = (f'<span aria-hidden="true">◆ </span><span class="sr-only">{esc(text("room_choice", lang))}: </span>'
+            if room.choice == token_id else "")
+    return (f'<td class="num col-room{" room-choice" if room.choice == token_id else ""}">{mark}'
+            f'{percent(room.share(token_id), lang)} <span class="room-n">· {whole(n, lang)}</span></td>')
+
+
+def vote_html(step: Step, room: Tally, lang: str = "en") -> str:
+    """The upcoming step while the room guesses what the model will pick: the candidates the phones show, in
+    the order of the room's votes (then alphabetically: not the model's order, which would tell), each with the
+    room's share and a bar; the model's numbers come with the reveal."""
+    L = lambda key, **values: esc(text(key, lang, **values))  # noqa: E731
+    names = {c.id: c for c in step.candidates}
+    voted = sorted((names[i] for i in room.votes if i in names),
+                   key=lambda c: (-room.votes.get(c.id, 0), c.token.casefold(), c.id))
+    rows = []
+    for c in voted:
+        n, share = room.votes.get(c.id, 0), room.share(c.id)
+        rows.append(f'<tr><td><code class="tok-text">{esc(c.token)}</code></td>'
+                    f'<td class="num col-room">{percent(share, lang)} <span class="room-n">· {whole(n, lang)}</span></td>'
+                    f'<td class="barcell"><span class="bar room-bar" aria-hidden="true" style="width:{share * 100:.1f}%">'
+                    f'</span></td></tr>')
+    caption = L("room_vote_caption", n=step.index + 1)
+    return f"""<div class="step room-vote">
+<div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
+<span class="step-context">{esc(step.context[-200:])}</span> <span class="arrow">→ ?</span></div>
+<div class="room-question">{L('room_will')} <span class="room-hidden">{L('room_hidden')}</span></div>
+<div class="cands-scroll" tabindex="0" role="region" aria-label="{caption}"><table class="cands room-votes"><caption class="sr-only">{caption}</caption>
+<thead><tr><th scope="col">token</th><th scope="col" class="num col-room">{L('room_column')}</th><td class="barcell"></td></tr></thead>
+<tbody>{''.join(rows)}</tbody></table></div>
+<div class="step-foot">{L('room_counts', phones=whole(room.phones, lang), voters=whole(room.voters, lang))}</div></div>"""
 
 
 def rank_bin(rank: int) -> int:

@@ -48,6 +48,7 @@ CONTEXT_CHARS = 400  # the end of the context phones see
 SEEN_SECONDS = 20.0  # a phone counts as in the room when seen (a poll or a vote) this recently
 FORGET_SECONDS = 120.0  # a full room forgets phones unseen this long and without a vote this round
 PHASES = ("waiting", "voting", "revealed")
+DECIDERS = ("model", "room", "presenter")  # who took a round's token
 
 
 class RoomError(UserError):
@@ -127,6 +128,14 @@ def choice_of(candidates, counts: dict[int, int]) -> int | None:
     return best
 
 
+def _phone_order(r: _Round, phase: str) -> tuple[Choice, ...]:
+    """The candidates in the order phones list them: while the room guesses what the model *will* pick,
+    alphabetically (the model's order would tell its answer); else, and once revealed, the model's order."""
+    if r.mode == "will" and phase == "voting":
+        return tuple(sorted(r.candidates, key=lambda c: (c.text.casefold(), c.id)))
+    return r.candidates
+
+
 def new_code(taken) -> str:
     """A free room code of CODE_DIGITS digits, without a leading zero."""
     low = 10 ** (CODE_DIGITS - 1)
@@ -202,10 +211,11 @@ class Room:
             return self._tally()
 
     def decide(self, token_id: int, by: str = "model") -> None:
-        """What the presenter took for this round: `by` "model" (sampled, greedy) or "room" (the room's choice);
+        """What the presenter took for this round: `by` "model" (sampled, greedy), "room" (the room's choice) or
+        "presenter" (a candidate the presenter picked by hand);
         reveals first if not yet revealed. Phones see it, and in the next round whether they guessed it."""
-        if by not in ("model", "room"):
-            raise ValueError(f"by must be model or room (got {by!r})")
+        if by not in DECIDERS:
+            raise ValueError(f"by must be one of {DECIDERS} (got {by!r})")
         with self._lock:
             self._touch()
             if self._round.step is None:
@@ -313,7 +323,7 @@ class Room:
             out = {"code": self.code, "version": self.version, "phase": self._phase, "mode": r.mode,
                    "step": r.step, "round": r.number, "context": r.context,
                    "cut": r.step is not None and len(r.context) >= CONTEXT_CHARS,
-                   "candidates": [{"id": c.id, "text": c.text} for c in r.candidates],
+                   "candidates": [{"id": c.id, "text": c.text} for c in _phone_order(r, self._phase)],
                    "vote": r.votes.get(phone) if phone else None, "result": None, "last": None}
             if self._phase == "revealed":
                 out["result"] = {
@@ -393,6 +403,11 @@ class Rooms:
         if room is None:
             raise RoomError("room_unknown")
         return room
+
+    def has(self, code: str) -> bool:
+        """Whether a room of this code is open (without sweeping the expired ones)."""
+        with self._lock:
+            return str(code) in self._rooms
 
     def presenter(self, code: str, key: str) -> Room:
         """The room, for its presenter only (`key`: the one `open` gave); RoomError room_unknown otherwise."""

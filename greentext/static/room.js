@@ -78,7 +78,8 @@
     $("step").textContent = t("room_step", { n: v.step + 1 });
     var result = v.result;
     if (result && result.chosen !== null && result.chosen !== undefined) {
-      sentence($("question"), result.by === "room" ? "room_picked_room" : "room_picked_model",
+      sentence($("question"), result.by === "room" ? "room_picked_room"
+               : result.by === "presenter" ? "room_picked_presenter" : "room_picked_model",
                { token: textOf(result.chosen) });
     } else {
       $("question").textContent = result ? t("room_closed_votes") : t(v.mode === "should" ? "room_should" : "room_will");

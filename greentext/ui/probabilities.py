@@ -30,6 +30,7 @@ from greentext.paths import static_text
 from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
 from greentext.ui.form import Form, Values
 from greentext.ui.lens import LensTab, section as lens_section
+from greentext.ui import room_panel
 
 # Presentation mode: the controls fold away and the step fills the screen (app.css, body.present).
 PRESENT_JS = static_text("present.js").strip()
@@ -51,6 +52,7 @@ class ProbabilitiesTab:
         self._linked: OrderedDict[str, dict] = OrderedDict()  # a link's walk state → its state once replayed
         self._linked_lock = threading.Lock()
         self.lens = LensTab(app)  # the logit lens under the step table, and /logit_lens
+        self.room = room_panel.RoomPanel(self)  # the room's votes on the upcoming step (ui/room_panel.py)
         # The buttons' handlers (`step`), each one move on the user's walk:
         self.show = self.step(None, "show")  # the page opens or a setting moved: the upcoming step, nothing chosen
         self.sample = self.step(Walk.sample)  # Next: a draw by the settings and the seed, as the Generate tab makes it
@@ -104,22 +106,27 @@ class ProbabilitiesTab:
     def step(self, move: Callable | None, name: str | None = None, counted: bool = False) -> Callable:
         """A button's handler: `move(walk, **extra)` on the user's walk (None: no move), where `extra` is the
         button's own input by name (pick: `rank`; run: `steps`). `counted`: each click counts against the rate
-        limit first. The form comes by name (`inputs_kwargs`); gradio passes `request` (no *args)."""
+        limit first. The form comes by name (`inputs_kwargs`), the room's handle too (`room`: none without a
+        room); gradio passes `request` (no *args)."""
+        by = room_panel.BY.get(name or "", "model")
 
-        def handler(state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n,
+        def handler(state, prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n, room=None,
                     request: gr.Request = None, **extra):
             if counted:
                 self.app.check_rate(request)
             values = Values(prompt, temperature, top_k, top_p, max_new_tokens, seed, top_n)
-            return self.act(None if move is None else functools.partial(move, **extra), state, values, request)
+            return self.act(None if move is None else functools.partial(move, **extra), state, values, request,
+                            room=room, by=by)
 
         handler.__name__ = handler.__qualname__ = name or move.__name__
         return handler
 
-    def act(self, move, state: dict | None, values: Values, request: gr.Request | None) -> tuple:
+    def act(self, move, state: dict | None, values: Values, request: gr.Request | None, room: dict | None = None,
+            by: str = "model") -> tuple:
         """Apply `move` (None: none) to the user's walk; a move that cannot be made is a warning. When the
         form no longer describes the walk on screen (a new prompt, length or seed), the new walk's first step
-        is shown and nothing is chosen: a step is never taken unseen."""
+        is shown and nothing is chosen: a step is never taken unseen. `room`: the room open on the walk (its
+        handle): told who took the step (`by`: "model", "presenter" or "room"), and the next vote opened."""
         page = lang(request)
         with self.app.errors(page):
             if state is not None and walk_link.CHECK in state:  # a link's walk, not replayed yet
@@ -133,8 +140,9 @@ class ProbabilitiesTab:
                     move(walk)
             except InvalidSetting as err:  # e.g. past the end, or 300 steps: the view stays, a message says why
                 gr.Warning(html.escape(err.message(page), quote=False))
+            took = walk.steps[before] if len(walk.ids) > before else None
             state = self.walks.put(walk)
-            return (state, *self.view(walk, page, reveal=len(walk.ids) > before))
+            return (state, *self.view(walk, page, reveal=took is not None, room=room, took=took, by=by))
 
     def opened(self, state: dict, page: str) -> dict | None:
         """The walk of a link (`walk_link.decode`'s state), replayed and checked, as a state; None (with a
@@ -177,10 +185,12 @@ class ProbabilitiesTab:
             return walk
         return Walk.start(self.app.engine, prompt, settings, top_n)
 
-    def view(self, walk: Walk, page: str, reveal: bool = False) -> tuple:
+    def view(self, walk: Walk, page: str, reveal: bool = False, room: dict | None = None, took=None,
+             by: str = "model") -> tuple:
         """(the slide's table, last step's table, chart, story so far, status, prompt tokens). The story marks
         the token just drawn; `reveal` (a step was just taken) lays the last step's table over the slide for
-        a moment in presentation mode (`views.slide_html`)."""
+        a moment in presentation mode (`views.slide_html`). `room`: a room's handle: the slide with the room
+        (`RoomPanel.follow`: `took`, the step the move took first, is told to it as taken `by`)."""
         display = self.app.display
         done = display.step(walk.steps[-1] if walk.steps else None)
         upcoming = None if walk.finished else display.step(walk.candidates())
@@ -189,8 +199,11 @@ class ProbabilitiesTab:
         last = len(walk.text) - len(self.app.engine.continuation(walk.ids[:-1])) if walk.ids else 0
         note = " ".join(walk.prompt.notes_in(page) + ([views.masked_note(shown.masked, page)] if shown.masked else []))
         status = i18n.text("walk_status", page, seed=walk.seed, n=len(walk.ids), max=walk.settings.max_new_tokens)
-        return (views.slide_html(upcoming, done, page, reveal), views.step_html(done, page) if upcoming and done else "",
-                charts.step_figure(main, page), views.greentext_html(shown.prompt, shown.text, note, last),
+        slide, hidden = (self.room.follow(room, upcoming, done, page, reveal, display.step(took) if took else None,
+                                          by) if room else (views.slide_html(upcoming, done, page, reveal), False))
+        return (slide, views.step_html(done, page) if upcoming and done else "",
+                None if hidden else charts.step_figure(main, page),  # a chart would tell the room the answer
+                views.greentext_html(shown.prompt, shown.text, note, last),
                 status + (" · ✔" if walk.finished else ""), views.tokens_html(display.tokens(walk.prompt.tokens)))
 
     # --- downloads: written only when asked, from the walk in the user's session ----------------------
@@ -268,6 +281,7 @@ class Controls:
     downloads: dict[str, gr.Button]  # csv, slides: each writes its file into `file`
     file: gr.DownloadButton
     lesson: object = None  # the lesson's components (ui/lesson_panel.py's), when the page has them
+    room: room_panel.RoomControls | None = None  # the room's (ui/room_panel.py)
 
     @property
     def view(self) -> list:
@@ -275,8 +289,8 @@ class Controls:
         return [self.state, self.table, self.last, self.plot, self.story, self.status, self.tokens]
 
     def inputs(self) -> dict:
-        """What every button reads, by the handlers' parameter names: the walk's state and the form."""
-        return {"state": self.state, **self.form.named()}
+        """What every button reads, by the handlers' parameter names: the walk's state, the form, the room."""
+        return {"state": self.state, **self.form.named(), **({"room": self.room.handle} if self.room else {})}
 
     def fill(self, values: Values, steps: int) -> dict:
         """Updates keyed by component: the form's fields in `values` (top_n stays), Steps, the walk reset."""
@@ -311,10 +325,12 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str, lesson_section: Callable 
         with gr.Row(elem_id="p-pick-row"):
             rank = gr.Number(1, label=I18N("pick_rank"), precision=0, elem_id="p-rank")
             buttons["pick"] = gr.Button(I18N("pick"), elem_id="p-pick")
+        opener = room_panel.opener()  # the audience votes on the next token
     with gr.Row(elem_id="p-slide"):
         with gr.Column(scale=3, elem_id="p-slide-table"):
             table = gr.HTML("", elem_id="p-table")
         with gr.Column(scale=2, elem_id="p-slide-side"):
+            room = room_panel.section(*opener)
             story = gr.HTML("", elem_id="p-story")
             plot = gr.Plot(elem_id="p-plot", show_label=False)
     lens_section(handlers.lens, state)  # follows the walk while open
@@ -326,7 +342,7 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str, lesson_section: Callable 
                      "slides": gr.Button(I18N("slides"), elem_id="p-slides")}
         file = gr.DownloadButton(visible="hidden", elem_id="p-file")
     controls = Controls(state, Form(prompt, temperature, top_k, top_p, max_new, seed, top_n), steps, rank, buttons,
-                        presets, present, status, tokens, table, story, plot, last, downloads, file, lesson)
+                        presets, present, status, tokens, table, story, plot, last, downloads, file, lesson, room)
     events(handlers, controls)
     return controls
 
@@ -369,3 +385,19 @@ def events(handlers: ProbabilitiesTab, c: Controls) -> None:
     for field in (form.prompt, form.seed, form.max_new_tokens):
         field.input(trigger_mode="always_last", **show)
     c.present.change(None, c.present, c.present, js=PRESENT_JS)
+    room_events(handlers, c)
+
+
+def room_events(handlers: ProbabilitiesTab, c: Controls) -> None:
+    """The room's buttons (ui/room_panel.py): Open and Close, then the step shown again (with or without the
+    room); Reveal and the question redraw the table; Take the room's choice is a step; the timer the tally."""
+    r, panel, common = c.room, handlers.room, model_events(handlers)
+    quick = dict(api_visibility="private", concurrency_limit=None)  # no model: never queued behind it
+    show = dict(fn=gpu(handlers.show), inputs_kwargs=c.inputs(), outputs=c.view, **common)
+    r.open.click(None, None, r.page_url, js=room_panel.PAGE_URL_JS, **quick).then(
+        panel.open, [r.handle, r.should, r.page_url], [r.handle, r.panel, *r.live, r.timer], **quick).then(**show)
+    r.close.click(panel.close, r.handle, [r.handle, r.panel, *r.live, r.timer], **quick).then(**show)
+    r.reveal.click(panel.reveal, r.handle, [r.panel, c.table, c.plot], **quick)
+    r.should.input(panel.mode, [r.handle, r.should], [r.panel, c.table, c.plot], **quick)
+    r.take.click(gpu(panel.take), inputs_kwargs=c.inputs(), outputs=c.view, **common)
+    r.timer.tick(panel.tick, r.handle, r.ticked(c.table), show_progress="hidden", **quick)

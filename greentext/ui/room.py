@@ -70,7 +70,7 @@ TOP_N = 10  # candidates a round offers by default (the table's default too)
 # the words the phone page shows (the refusals come with their message)
 PAGE_WORDS = ("room_will", "room_should", "room_tap", "room_step", "room_waiting", "room_your_vote", "room_sending",
               "room_closed_votes", "room_votes_one", "room_votes_many", "room_model_p", "room_draw_p", "room_choice",
-              "room_picked_model", "room_picked_room", "room_last_right", "room_last_wrong", "room_last",
+              "room_picked_model", "room_picked_room", "room_picked_presenter", "room_last_right", "room_last_wrong", "room_last",
               "room_offline", "room_code", "room_join", "room_join_help", "room_title", "room_unknown")
 STATUS = {"room_unknown": 404, "room_full": 403, "room_stale": 409, "room_revealed": 409, "room_not_voting": 409,
           "room_bad_token": 400, "room_bad_phone": 400, "room_bad_mode": 400}
@@ -87,6 +87,23 @@ class RoomServer:
         self.rooms = Rooms(config.rooms, config.room_phones, config.room_idle)
         self.per_phone = RateLimiter(*config.room_rate) if config.room_rate else None
         self.per_client = RateLimiter(*config.room_rate_client) if config.room_rate_client else None
+        self.slides: dict[str, Slide] = {}  # room code → the slide last shown with it (`remember`)
+
+    def remember(self, code: str, upcoming, done, page: str) -> None:
+        """The slide last shown with room `code` (its upcoming and last steps as shown, the page's language),
+        for the projector's tally to redraw each second without the walk; forgotten with the room."""
+        with _SERVERS_LOCK:
+            self.slides[code] = Slide(upcoming, done, page)
+            for gone in [c for c in self.slides if c != code and not self.rooms.has(c)]:
+                del self.slides[gone]
+
+    def slide(self, code: str) -> "Slide | None":
+        with _SERVERS_LOCK:
+            return self.slides.get(code)
+
+    def forget(self, code: str) -> None:
+        with _SERVERS_LOCK:
+            self.slides.pop(code, None)
 
     def check_rate(self, code: str, phone: str, address: str) -> None:
         """Count one vote; RateLimited when this phone, or this address in this room, is over its limit."""
@@ -94,6 +111,17 @@ class RoomServer:
             self.per_phone.check(f"{code}|{phone}")
         if self.per_client is not None:
             self.per_client.check(f"{code}|{address}")
+
+
+@dataclass
+class Slide:
+    """What the projector shows with a room: the upcoming step (None at the end) and the last one, as shown
+    (masked), in the presenter's language; `sent` is what the tally last drew (`Tally.seq`, phones, phase…)."""
+
+    upcoming: Step | None
+    done: Step | None
+    page: str
+    sent: tuple | None = None
 
 
 _SERVERS: "weakref.WeakKeyDictionary[App, RoomServer]" = weakref.WeakKeyDictionary()
@@ -207,7 +235,9 @@ def wait(app: App, handle: dict) -> None:
 
 
 def close(app: App, handle: dict) -> None:
-    server(app).rooms.close(*_code_key(handle))
+    code, key = _code_key(handle)
+    server(app).rooms.close(code, key)
+    server(app).forget(code)
 
 
 def panel_html(opened: Opened | dict, counts: Tally | None = None, page: str = "en") -> str:
