@@ -122,6 +122,10 @@ def test_every_tab_passes_axe_and_the_keyboard(browser, app_url, locale):
         field(page, "p-rank").focus()
         page.keyboard.press("Tab")  # the clicker's keys (keys.js) leave Tab alone on this tab
         focused(page, "#p-pick")
+        page.keyboard.press("Tab")  # the room's opener: its question, then Open a room
+        focused(page, "#p-room-should input")
+        page.keyboard.press("Tab")
+        focused(page, "#p-room-open")
         page.keyboard.press("Tab")
         focused(page, "#p-table .cands-scroll[role=region]")
         shot(page, f"a11y-table-focus-{lang}-desktop.png", element="#p-table", readme=False)
@@ -152,7 +156,17 @@ def test_every_tab_passes_axe_and_the_keyboard(browser, app_url, locale):
                 field(page, "p-rank").focus()
                 page.keyboard.press("Tab")
                 page.keyboard.press("Tab")
-                focused(page, "#p-table .cands-scroll[role=region]")
+                box = focused(page, "#p-table .cands-scroll[role=region]")
+                # a table wider than the phone (as a long token makes it) scrolls by keyboard (→ / ←), and the
+                # walk does not step (the clicker's keys, anywhere else on the tab)
+                box.evaluate("e => { e.querySelector('table').style.minWidth = '900px'; }")
+                assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+                steps_before = page.locator("#p-status").inner_text()
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function("() => document.querySelector('#p-table .cands-scroll').scrollLeft > 0")
+                page.keyboard.press("ArrowLeft")
+                page.wait_for_timeout(300)
+                assert page.locator("#p-status").inner_text() == steps_before
                 shot(page, f"a11y-table-focus-{lang}-phone.png", element="#p-table", readme=False)
                 page.locator("#p-table .step-head").first.evaluate("e => e.scrollIntoView({block: 'start'})")
                 shot(page, f"a11y-probabilities-{lang}-phone.png", full_page=False, readme=False)

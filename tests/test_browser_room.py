@@ -104,7 +104,7 @@ def test_three_phones_vote_a_reload_keeps_the_vote_and_the_reveal_shows_the_resu
         expect(en.locator("#question")).to_contain_text("The presenter took the room's choice", timeout=SLOW)
         room.publish(app, state, walk.candidates(), top_n=6)
         expect(en.locator("#last")).to_contain_text("You got it!", timeout=SLOW)
-        expect(pt.locator("#last")).to_contain_text("Você acertou!", timeout=SLOW)
+        expect(pt.locator("#last")).to_contain_text("Você acertou! (escolha da sala)", timeout=SLOW)
         expect(en.locator("#cands button[aria-pressed='true']")).to_have_count(0)
         expect(en.locator("#step")).to_have_text("Step 2")
         shot(pt, "room-pt-BR-next.png", full_page=False, readme=False)
@@ -125,3 +125,69 @@ def test_three_phones_vote_a_reload_keeps_the_vote_and_the_reveal_shows_the_resu
     finally:
         for context, _ in phones:
             context.close()
+
+
+def test_the_presenter_opens_a_room_on_the_probabilities_tab_phones_vote_the_projector_reveals_and_takes(
+        browser, app_url):
+    """The presenter's page (1366×768, pt-BR, presentation mode) opens a room from the Probabilities tab; two
+    phones vote; the projector shows the room's tally while the model's numbers and chart stay hidden, V reveals
+    them beside the room's column, C takes the room's choice (a presenter pick), the next vote opens on the
+    phones, which say who took the step; closing the room takes the panel away."""
+    link = f"{app_url}?tab=probabilities&prompt=the+lecture%0A%3Ebe+me&seed=7&top_p=0.95"
+    context, presenter = open_app(browser, link, locale="pt-BR", ready="#p-table .step", size=(1366, 768))
+    phones = []
+    try:
+        presenter.locator("#p-room-open").click()
+        code = presenter.locator("#p-room-panel .room-code").inner_text(timeout=SLOW).strip()
+        assert len(code) == 4 and code.isdigit()
+        expect(presenter.locator("#p-table .room-vote")).to_be_visible(timeout=SLOW)
+        expect(presenter.locator("#p-table")).not_to_contain_text("p (T=1)")
+        expect(presenter.locator("#p-plot .main-svg")).to_have_count(0)  # no chart: it would tell
+        for locale in ("pt-BR", "en-US"):
+            phones.append(open_app(browser, f"{app_url}room/{code}", locale=locale, ready="#cands button >> nth=0",
+                                   size=PHONE, has_touch=True))
+        (_, pt), (_, en) = phones
+        ids = [int(i) for i in pt.locator("#cands button").evaluate_all("bs => bs.map(b => b.dataset.id)")]
+        assert len(ids) == 10
+        tap(pt, ids[3])
+        tap(en, ids[3])
+        row = presenter.locator("#p-table table.room-votes tbody tr").first
+        expect(row).to_contain_text("100,0% · 2", timeout=SLOW)  # the tally, within the timer's second
+        expect(presenter.locator("#p-room-panel .room-counts")).to_contain_text("2 celulares · 2 votos")
+        presenter.locator("#p-present").locator("input").check()
+        shot(presenter, "room-projector-pt-BR.png", full_page=False)
+
+        presenter.keyboard.press("v")  # reveal
+        expect(presenter.locator("#p-table th.col-room")).to_have_text("a sala", timeout=SLOW)
+        expect(presenter.locator("#p-table td.room-choice")).to_contain_text("100,0%")
+        cut = presenter.evaluate("""() => {
+            const box = document.querySelector('#p-table .slide > .step .cands-scroll').getBoundingClientRect();
+            return [...document.querySelectorAll('#p-table .slide > .step table.cands td, #p-table .slide > .step th')]
+                .filter(c => c.getBoundingClientRect().right > box.right + 1).map(c => c.textContent);
+        }""")
+        assert cut == []  # the room's column fits beside the model's on a 1366×768 projector
+        expect(presenter.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
+        expect(pt.locator("#question")).to_have_text("Votação encerrada: o resultado da sala", timeout=SLOW)
+        shot(presenter, "room-revealed-pt-BR.png", full_page=False)
+
+        presenter.keyboard.press("c")  # take the room's choice
+        expect(presenter.locator("#p-status")).to_contain_text("1/80", timeout=SLOW)
+        expect(pt.locator("#last")).to_contain_text("Você acertou! (escolha da sala)", timeout=SLOW)
+        expect(en.locator("#step")).to_have_text("Step 2", timeout=SLOW)
+        expect(presenter.locator("#p-table .step-drawn")).to_contain_text("escolhido", timeout=SLOW)  # a pick
+        expect(presenter.locator("#p-table .room-vote")).to_be_visible()  # the next vote
+        shot(pt, "room-phone-pt-BR.png", full_page=False)
+
+        presenter.keyboard.press("ArrowRight")  # the model picks the next one
+        expect(en.locator("#last")).to_contain_text("(the model's draw)", timeout=SLOW)  # who took the step
+        expect(pt.locator("#step")).to_have_text("Passo 3")
+
+        presenter.locator("#p-present").locator("input").uncheck()
+        presenter.locator("#p-room-close").click()
+        expect(presenter.locator("#p-room-panel .room-code")).to_have_count(0, timeout=SLOW)
+        expect(presenter.locator("#p-table")).to_contain_text("p (T=1)", timeout=SLOW)
+        expect(pt.locator("#gone")).to_be_visible(timeout=SLOW)
+    finally:
+        for phone_context, _ in phones:
+            phone_context.close()
+        context.close()

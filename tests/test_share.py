@@ -183,3 +183,30 @@ def test_a_long_link_gives_a_dense_code_then_none():
     assert share.qr(share.link(PAGE, "a" * 400, SamplingSettings(), "generate")).dense
     with pytest.raises(share.TooLongForQR):
         share.qr(share.link(PAGE, "a" * 3000, SamplingSettings(), "generate"))
+
+
+# ---- a lesson at a slide: ?lesson=next-token&slide=3 (1-based), checked against the bundled lessons ----------
+def test_a_lesson_and_its_slide_survive_the_link_and_replace_the_pages_own():
+    url = share.link(PAGE + "?lesson=proximo-token&slide=5&x=1", None, None, "compare", lesson=("next-token", 8))
+    assert share.query_of(url) == {"x": "1", "tab": "compare", "lesson": "next-token", "slide": "8"}
+    shared = round_trip(url)
+    assert (shared.lesson, shared.slide, shared.tab, shared.prompt) == ("next-token", 8, "compare", None)
+    assert not shared.empty and share.parse({"lesson": " Proximo-Token "}).lesson == "proximo-token"
+    assert share.parse({"lesson": "next-token"}).slide == 1 and share.parse({"slide": "3"}).empty  # no lesson: none
+    assert "lesson" not in share.query_of(share.link(PAGE + "?lesson=next-token&slide=2", "x", None, "generate"))
+
+
+@pytest.mark.parametrize("query, lang, lesson, slide, message", [
+    ({"lesson": "missing", "slide": "2"}, "en", None, None,
+     "The link's lesson=missing was not used: lesson must be one of: next-token, proximo-token. The page opens "
+     "without a lesson."),
+    ({"lesson": "next-token", "slide": "9"}, "pt", "next-token", 1,
+     "O slide=9 do link não foi usado: slide deve ser um número inteiro de 1 a 8 (a aula next-token tem 8 slides). "
+     "A aula abre no slide 1."),
+    ({"lesson": "next-token", "slide": "2.5"}, "en", "next-token", 1, "The link's slide=2.5 was not used"),
+    ({"lesson": "next-token", "slide": "x" * 60}, "en", "next-token", 1, "slide=" + "x" * 40 + "… was not used"),
+])
+def test_a_bad_lesson_or_slide_is_named_with_what_is_allowed(query, lang, lesson, slide, message):
+    shared = share.parse({**query, "seed": "3"}, lang)
+    assert (shared.lesson, shared.slide, shared.seed) == (lesson, slide, 3)  # the rest of the link applies
+    assert len(shared.messages) == 1 and message in shared.messages[0]

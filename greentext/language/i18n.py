@@ -51,9 +51,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "show_attention": ("Show attention", "Mostrar atenção"),
     "model": ("Model", "Modelo"),
     "present": ("Presentation mode", "Modo apresentação"),
-    "keys": ("Clicker keys: **→** / **PageDown** next step · **G** greedy step · **←** / **PageUp** undo · **R** reset",
-             "Teclas do passador: **→** / **PageDown** próximo passo · **G** passo guloso · **←** / **PageUp** desfazer · "
-             "**R** recomeçar"),
     "explain": ("Explain this generation, step by step →", "Explicar esta geração, passo a passo →"),
     "explain_first": ("Generate a story first: then it can be explained step by step.",
                       "Gere uma história primeiro: depois ela pode ser explicada passo a passo."),
@@ -433,6 +430,31 @@ WORDS.update({"preset_name_greedy": ("Greedy", "Guloso"), "preset_name_balanced"
               "preset_name_creative": ("Creative", "Criativo"), "preset_name_chaos": ("Chaos", "Caos"),
               "preset_off": ("off", "desligado")})
 
+# The Compare tab across two tokenizers (greentext/probes/compare.py's span_probabilities, ui/compare.py): one block.
+WORDS.update({
+    "compare_spans_note": ("Different tokenizers: {a} reads this text as {n_a} tokens, {b} as {n_b}. They are compared "
+                           "per stretch of text where both models' tokens line up ({n} stretches); each p is the "
+                           "model's probability of that stretch (the product of its tokens' probabilities), given "
+                           "the text before it.",
+                           "Tokenizadores diferentes: {a} lê este texto como {n_a} tokens, {b} como {n_b}. Eles são "
+                           "comparados por trecho de texto em que os tokens dos dois modelos se alinham ({n} "
+                           "trechos); cada p é a probabilidade daquele trecho no modelo (o produto das "
+                           "probabilidades dos seus tokens), dado o texto antes dele."),
+    "compare_spans_truncated": ("The text is longer than a model's context: its first {k} characters are read as "
+                                "context only, not compared.",
+                                "O texto é maior que o contexto de um modelo: os primeiros {k} caracteres são lidos "
+                                "só como contexto, não comparados."),
+    "compare_spans_none": ("No stretch of this text lines up between the two models' tokens within their contexts.",
+                           "Nenhum trecho deste texto se alinha entre os tokens dos dois modelos dentro dos seus "
+                           "contextos."),
+    "compare_spans_chart": ("Each stretch's probability under A and B", "Probabilidade de cada trecho no A e no B"),
+    "compare_spans_tip": ("{side} reads it as {tokens}", "{side} o lê como {tokens}"),
+    "compare_unaligned": ("A model's tokenizer gives no character offsets and its tokens do not spell this text "
+                          "back, so they cannot be lined up with the other model's tokens.",
+                          "O tokenizador de um dos modelos não dá as posições dos caracteres e seus tokens não "
+                          "reescrevem este texto, então eles não podem ser alinhados com os tokens do outro modelo."),
+})
+
 # The room votes (greentext/present/room.py, ui/room.py, the phone page static/room.*): one block.
 WORDS.update({
     # refusals, each a RoomError's reason (the phone page shows them; the presenter's toasts too)
@@ -471,6 +493,9 @@ WORDS.update({
     "room_picked_model": ("The model picked {token}", "O modelo escolheu {token}"),
     "room_picked_room": ("The presenter took the room's choice: {token}", "O apresentador usou a escolha da sala: {token}"),
     "room_picked_presenter": ("The presenter picked {token}", "O apresentador escolheu {token}"),
+    "room_by_model": ("the model's draw", "sorteio do modelo"),
+    "room_by_room": ("the room's choice", "escolha da sala"),
+    "room_by_presenter": ("the presenter's pick", "escolha do apresentador"),
     "room_last_right": ("Last step: {token}. You got it!", "Último passo: {token}. Você acertou!"),
     "room_last_wrong": ("Last step: {token} (your vote: {vote})", "Último passo: {token} (seu voto: {vote})"),
     "room_last": ("Last step: {token}", "Último passo: {token}"),
@@ -544,30 +569,23 @@ WORDS.update({
 })
 
 # The lesson bar on the Probabilities tab (ui/lesson_panel.py) and a link's lesson=/slide= (present/share.py):
-# one block. "keys" (the tab's key hint) is said again here with the lesson's keys.
+# one block, with "keys" (the tab's key hint: the lesson's keys are clicker keys too).
 WORDS.update({
-    "keys": ("Clicker keys: **→** next step · **G** greedy step · **←** undo · **R** reset · **PageDown** / "
-             "**PageUp**: next step / undo, in a lesson next / previous slide (also **N** / **P**)",
-             "Teclas do passador: **→** próximo passo · **G** passo guloso · **←** desfazer · **R** recomeçar · "
-             "**PageDown** / **PageUp**: próximo passo / desfazer, numa aula próximo slide / slide anterior (também "
-             "**N** / **P**)"),
-    "lesson_choose": ("Choose a lesson…", "Escolha uma aula…"),
-    "lesson_choice": ("{title} · {stories} · {n} slides", "{title} · {stories} · {n} slides"),
+    "keys": ("Keys: **→**/**PageDown** next step · **G** greedy · **←**/**PageUp** undo · **R** reset · in a lesson "
+             "**PageDown**/**PageUp** (**N**/**P**) change slides",
+             "Teclas: **→**/**PageDown** próximo passo · **G** guloso · **←**/**PageUp** desfazer · **R** recomeçar · "
+             "numa aula **PageDown**/**PageUp** (**N**/**P**) trocam o slide"),
+    "lesson_choice": ("{title} · {stories}", "{title} · {stories}"),
     "lesson_stories_en": ("English stories", "histórias em inglês"),
     "lesson_stories_pt": ("Portuguese stories", "histórias em português"),
     "lesson_prev": ("◀ Previous slide", "◀ Slide anterior"),
     "lesson_next": ("Next slide ▶", "Próximo slide ▶"),
     "lesson_leave": ("✕ Leave the lesson", "✕ Sair da aula"),
-    "lesson_position_label": ("Slide {n} of {total}", "Slide {n} de {total}"),
     "lesson_first": ("This is the lesson's first slide.", "Este é o primeiro slide da aula."),
     "lesson_last": ("This is the lesson's last slide ({n} of {n}). ✕ Leave the lesson to go on freely.",
                     "Este é o último slide da aula ({n} de {n}). ✕ Sair da aula para continuar livremente."),
     "lesson_none_open": ("No lesson is open: choose one under Lesson.",
                          "Nenhuma aula está aberta: escolha uma em Aula."),
-    "lesson_view_compare": ("This slide compares the base model with the fine-tuned one on the Compare tab.",
-                            "Este slide compara o modelo base com o ajustado na aba Comparar."),
-    "lesson_view_attention": ("This slide shows where the model looks, on the Attention tab.",
-                              "Este slide mostra para onde o modelo olha, na aba Atenção."),
     "link_lesson_refused": ("The link's lesson={value} was not used: lesson must be one of: {choices}. The page opens "
                             "without a lesson.",
                             "O lesson={value} do link não foi usado: lesson deve ser um destes: {choices}. A página "

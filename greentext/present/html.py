@@ -204,7 +204,7 @@ def step_html(step: Step, lang: str = "en", focusable: bool = True, room: Tally 
 <div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
 <span class="step-context">{esc(context)}</span>{'' if step.chosen else f' <span class="arrow">→ {L("next")}</span>'}</div>
 {chosen_line}
-<div class="cands-scroll"{scroll}><table class="cands"><caption class="sr-only">{caption}</caption>
+<div class="cands-scroll"{scroll}><table class="cands{' with-room' if room is not None else ''}"><caption class="sr-only">{caption}</caption>
 <thead><tr><th scope="col" class="num"><span aria-hidden="true">#</span><span class="sr-only">{L('col_rank')}</span></th>\
 <th scope="col">token</th>{head}<td class="barcell"></td>\
 <th scope="col" class="reason"><span class="sr-only">{L('col_reason')}</span></th></tr></thead>
@@ -332,11 +332,16 @@ def ranked_html(prompt: str, pieces: list[str], ranks: list[TokenRank], lang: st
     return f'{rank_legend_html(lang)}<div class="greentext ranked">{body}</div>{note_html}'
 
 
-def compare_html(tokens: list[Token], p_a, p_b, biggest: list[int], names: tuple[str, str], lang: str = "en") -> str:
+def compare_html(tokens: list[Token], p_a, p_b, biggest: list[int], names: tuple[str, str], lang: str = "en",
+                 titles: list[str] | None = None) -> str:
     """A text under two models: where they differ most ("`>` after `↵`: base 3.1% → fine-tuned 96.4%"),
-    then every token as a chip with both probabilities, green where B gives it more, orange where A does."""
+    then every token as a chip with both probabilities, green where B gives it more, orange where A does.
+
+    Two models with different tokenizers are compared per stretch of text: `tokens` are then the stretches
+    (id -1) and `titles` each stretch's tip (how each model reads it); the probabilities, often small for a stretch of several tokens, keep two significant digits."""
     L = lambda key: esc(text(key, lang))  # noqa: E731
-    pct = lambda p: percent(float(p), lang)  # noqa: E731
+    spans = titles is not None
+    pct = (lambda p: small_percent(float(p), lang)) if spans else (lambda p: percent(float(p), lang))  # noqa: E731
     a, b = (esc(n) for n in names)
     items = []
     for i in biggest:
@@ -345,11 +350,12 @@ def compare_html(tokens: list[Token], p_a, p_b, biggest: list[int], names: tuple
         items.append(f'<li><code class="tok-text">{esc(tokens[i].token)}</code> {where}: '
                      f'{a} <b>{pct(p_a[i])}</b> → {b} <b>{pct(p_b[i])}</b></li>')
     chips = []
-    for t, pa, pb in zip(tokens, p_a, p_b):
+    for i, (t, pa, pb) in enumerate(zip(tokens, p_a, p_b)):
         d = float(pb) - float(pa)
         colour = f"rgba(120, 153, 34, {abs(d):.2f})" if d >= 0 else f"rgba(224, 120, 0, {abs(d):.2f})"
-        chips.append(f'<span class="ctok" style="background:{colour}" title="{t.id}">'
+        title = esc(titles[i]) if spans else t.id
+        chips.append(f'<span class="ctok{" cspan" if spans else ""}" style="background:{colour}" title="{title}">'
                      f'<span class="tok-text">{esc(t.token)}</span>'
                      f'<span class="ctok-p">{pct(pa)} → {pct(pb)}</span></span>')
-    return (f'<div class="cmp-top"><div class="cmp-title">{L("compare_differ")}</div><ol>{"".join(items)}</ol></div>'
-            f'<div class="cmp-legend">{L("compare_legend")}</div><div class="cmp-tokens">{"".join(chips)}</div>')
+    return (f'<div class="cmp-top"><div class="cmp-title">{L("compare_differ")}</div><ol>{"".join(items)}'
+            f'</ol></div><div class="cmp-legend">{L("compare_legend")}</div><div class="cmp-tokens">{"".join(chips)}</div>')

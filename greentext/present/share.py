@@ -10,6 +10,9 @@ The query parameters are named as everywhere else (`prompt`, `temperature`, `top
 `max_new_tokens`, `seed`, `tab`) and checked by `SamplingSettings`, so a link meets the same limits as
 the form and the API. A bad or missing one is left out (the page keeps its default), never a failure.
 `walk` carries the Probabilities tab's steps (`walk_link.py` writes and reads it; here it travels as text).
+`lesson` and `slide` open a lesson at a slide (`?lesson=next-token&slide=3`, 1-based, checked by `lessons.at`
+against the bundled lessons): an unknown lesson is left out, a slide out of range opens slide 1; messages name
+the allowed values.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from greentext.decode.settings import (MAX_NEW_TOKENS_MAX, PROMPT_MAX_CHARS, SEE
 
 TABS = ("generate", "probabilities", "compare", "attention")
 SETTINGS = ("temperature", "top_k", "top_p", "max_new_tokens", "seed")
-PARAMS = ("prompt", *SETTINGS, "tab", "walk")
+PARAMS = ("prompt", *SETTINGS, "tab", "walk", "lesson", "slide")
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", ""}  # a server bound to these is reachable from the network
 # Past this QR version (61 × 61 modules) the code gets dense enough that the back rows may need to come
 # closer; the presenter is told (a shorter prompt gives a coarser code).
@@ -64,11 +67,14 @@ class Shared:
     has_seed: bool = False
     tab: str | None = None
     walk: str | None = None  # the Probabilities tab's steps as the link writes them (walk_link.decode reads them)
+    lesson: str | None = None  # a bundled lesson's name (lessons.bundled())
+    slide: int | None = None  # its slide, 1-based (given with `lesson` only)
     messages: tuple[str, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
-        return not self.messages and all(getattr(self, name) is None for name in ("prompt", *SETTINGS, "tab", "walk")) \
+        return not self.messages and all(getattr(self, name) is None
+                                         for name in ("prompt", *SETTINGS, "tab", "walk", "lesson")) \
             and not self.has_seed
 
 
@@ -109,7 +115,32 @@ def parse(query: Mapping[str, str], lang: str = "en") -> Shared:
             messages.append(refused("tab", query["tab"], lang))
     if query.get("walk", "").strip():
         found["walk"] = query["walk"].strip()
+    if query.get("lesson", "").strip():
+        found.update(lesson_of(query["lesson"], query.get("slide"), lang, messages))
     return Shared(**found, messages=tuple(messages))
+
+
+def lesson_of(name: str, slide: str | None, lang: str, messages: list[str]) -> dict:
+    """A link's `lesson=` and `slide=` checked against the bundled lessons: {"lesson", "slide"} (slide 1-based),
+    {} for an unknown lesson; a refused value adds its message (the allowed names, or the slide range)."""
+    from greentext.present import lessons  # the lesson files are read once, only for a link that names one
+
+    wanted = name.strip().lower()
+    try:
+        lesson, _ = lessons.at(wanted, 1)
+    except InvalidSetting as err:
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        messages.append(text("link_lesson_refused", lang, value=shown, choices=err.values["choices"]))
+        return {}
+    if slide is None or not str(slide).strip():
+        return {"lesson": lesson.name, "slide": 1}
+    try:
+        _, index = lessons.at(lesson.name, str(slide).strip())
+    except InvalidSetting:
+        shown = slide if len(slide) <= 40 else slide[:40] + "…"
+        messages.append(text("link_slide_refused", lang, value=shown, n=len(lesson), lesson=lesson.name))
+        return {"lesson": lesson.name, "slide": 1}
+    return {"lesson": lesson.name, "slide": index + 1}
 
 
 def plain(value: float) -> str:
@@ -128,9 +159,11 @@ def with_seed_of(last: dict | None, prompt: str, settings: SamplingSettings) -> 
     return dataclasses.replace(settings, seed=int(last["seed"])) if same else settings
 
 
-def query(prompt: str | None, settings: SamplingSettings | None, tab: str, walk: str | None = None) -> dict[str, str]:
-    """The link's parameters: the prompt and settings (None: left out), the tab and the walk (`walk_link.encode`'s,
-    None: left out); an empty seed is left out (random)."""
+def query(prompt: str | None, settings: SamplingSettings | None, tab: str, walk: str | None = None,
+          lesson: tuple[str, int] | None = None) -> dict[str, str]:
+    """The link's parameters: the prompt and settings (None: left out), the tab, the walk (`walk_link.encode`'s,
+    None: left out) and the lesson open (its name and slide, 1-based; None: left out); an empty seed is left out
+    (random)."""
     params: dict[str, str] = {}
     if prompt is not None:
         params["prompt"] = prompt
@@ -142,18 +175,20 @@ def query(prompt: str | None, settings: SamplingSettings | None, tab: str, walk:
     params["tab"] = tab if tab in TABS else TABS[0]
     if walk:
         params["walk"] = walk
+    if lesson:
+        params["lesson"], params["slide"] = lesson[0], str(int(lesson[1]))
     return params
 
 
 def link(page_url: str, prompt: str | None, settings: SamplingSettings | None, tab: str,
-         walk: str | None = None) -> str:
+         walk: str | None = None, lesson: tuple[str, int] | None = None) -> str:
     """`page_url` (scheme, host, path and any other query parameters kept; the fragment dropped) with this
-    prompt, settings, tab and walk (None: none, and the page's own is dropped). Newlines and any text survive:
-    the values are percent-encoded."""
+    prompt, settings, tab, walk and lesson (name, slide 1-based) (None: none, and the page's own is dropped).
+    Newlines and any text survive: the values are percent-encoded."""
     parts = urlsplit(page_url)
     others = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in PARAMS]
-    return urlunsplit(parts._replace(query=urlencode(others + list(query(prompt, settings, tab, walk).items())),
-                                     fragment=""))
+    params = query(prompt, settings, tab, walk, lesson)
+    return urlunsplit(parts._replace(query=urlencode(others + list(params.items())), fragment=""))
 
 
 def query_of(url: str) -> dict[str, str]:

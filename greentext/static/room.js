@@ -69,6 +69,7 @@
     if (last) {
       var key = last.vote === null ? "room_last" : last.vote === last.chosen ? "room_last_right" : "room_last_wrong";
       sentence($("last"), key, { token: last.text, vote: last.vote_text || "?" });
+      if (last.by) $("last").appendChild(document.createTextNode(" (" + t("room_by_" + last.by) + ")"));
     }
     var open = v.phase === "voting" || v.phase === "revealed";
     show("vote", open);

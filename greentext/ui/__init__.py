@@ -7,6 +7,7 @@
     attention.py     the Attention tab and /attention
     compare.py       the Compare tab, /compare and /compare_tokens (two checkpoints side by side)
     share.py         the Share button and panel (audience link, QR code); a link filling the forms
+    lesson_panel.py  the lesson bar: a deck's slides on the page (menu, ◀ ▶, note), a link's lesson, the clicker
     layout.py        `build_app`: the page, as a list of components and events (`demo.controls`: by tab)
     stream.py        each page's event stream held open (a click never waits on a closed one)
     cli.py           `python app.py`: flags (--compare, --mcp too), queue, launch settings

@@ -20,6 +20,7 @@ from greentext.decode.engine import Engine
 from greentext.model.loading import BUNDLED_MODEL, BUNDLED_NAME
 from greentext.ui import attention
 from greentext.ui import generate
+from greentext.ui import lesson_panel
 from greentext.ui import probabilities
 from greentext.ui import share
 from greentext.ui.stream import hold_stream_open
@@ -42,6 +43,12 @@ class Page:
     attention: attention.Controls
     compare: compare_tab.Controls
     share: share.Panel
+    lessons: dict = None  # the lesson's strips on the Compare and Attention tabs ("compare", "attention")
+
+    @property
+    def lesson(self) -> lesson_panel.Section | None:
+        """The Probabilities tab's lesson bar (the lesson open, its menu and strip)."""
+        return self.probabilities.lesson
 
     def sources(self) -> share.Sources:
         """What a link fills and the Share button reads."""
@@ -50,7 +57,13 @@ class Page:
                    "compare": self.compare.form},
             lasts={"generate": self.generate.replay, "probabilities": self.probabilities.state,
                    "compare": self.compare.last},
-            text=self.attention.text, tabs=self.tabs)
+            text=self.attention.text, tabs=self.tabs, lesson=self.lesson.state if self.lesson else None)
+
+    def lesson_wiring(self, demo: gr.Blocks) -> lesson_panel.Wiring:
+        """What showing a lesson's slide fills (the Compare tab's text found by its id, #c-text)."""
+        found = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "c-text"]
+        return lesson_panel.Wiring(self.tabs, self.lesson, self.probabilities, self.compare, self.attention,
+                                   dict(self.lessons or {}), found[0] if found else None)
 
 
 def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), config: Config | None = None,
@@ -84,9 +97,12 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), config:
         # The Attention tab's text follows the last prompt + generation of the Generate tab.
         page.generate.generated.then(att.from_generate, [page.generate.text, page.generate.form.prompt],
                                      [page.attention.text, page.attention.prompt], api_visibility="private")
-        # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step.
+        # A link's settings fill the forms as the page opens; then the Probabilities tab shows its first step, or
+        # the link's lesson its slide (the lesson menu in the page's language either way).
         loaded = share.events(sharer, demo, share_button, shared, page.sources())
-        probabilities.show_after(probs, page.probabilities, loaded)
+        lessons = lesson_panel.LessonPanel(app, probs, checkpoints)
+        demo.lessons = lessons  # the lesson bar's handlers, for tests and tools
+        lesson_panel.events(lessons, demo, page.lesson_wiring(demo), loaded)
         # "Explain this generation": the Probabilities tab on the same prompt, settings and seed, from step 0.
         explain, filled = explainer(gen, page)
         explained = page.generate.explain.click(explain, page.generate.replay, filled, api_visibility="private")
@@ -100,18 +116,23 @@ def build_app(engine: Engine, compare: Sequence[str] | Checkpoints = (), config:
 
 def build_tabs(demo: gr.Blocks, shared: share.Panel, gen: generate.GenerateTab, probs: probabilities.ProbabilitiesTab,
                att: attention.AttentionTab, cmp: compare_tab.CompareTab) -> Page:
-    """The four tabs, each its module's components and events."""
+    """The four tabs, each its module's components and events; the lesson's bar on the Probabilities tab and a
+    slide's strip atop the Attention and Compare tabs (ui/lesson_panel.py)."""
     engine = gen.app.engine
+    strips = {}
     with gr.Tabs() as selected:
         with gr.Tab(I18N("generate_tab"), id="generate"):
             generate_tab = generate.tab(gen)
         with gr.Tab(I18N("probabilities_tab"), id="probabilities"):
-            walk = probabilities.tab(probs, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)))
+            walk = probabilities.tab(probs, views.tokens_html(engine.tokenize(DEFAULT_PROMPT)),
+                                     lesson_section=lesson_panel.section)
         with gr.Tab(I18N("attention_tab"), id="attention"):
+            strips["attention"] = lesson_panel.strip("a")
             text = attention.tab(att, engine.info.layers, engine.info.heads)
         with gr.Tab(I18N("compare_tab"), id="compare"):
+            strips["compare"] = lesson_panel.strip("c")
             compare = compare_tab.tab(cmp, demo)
-    return Page(selected, generate_tab, walk, text, compare, shared)
+    return Page(selected, generate_tab, walk, text, compare, shared, strips)
 
 
 def explainer(gen: generate.GenerateTab, page: Page) -> tuple[Callable, list]:

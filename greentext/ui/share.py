@@ -2,9 +2,11 @@
 
 `SharePanel.restore` runs when a page opens: the link's prompt and settings fill the Generate,
 Probabilities and Compare forms and its tab is selected (bad values: a message, the default kept); a link's
-walk becomes the Probabilities tab's walk, replayed by the step shown after the load.
+walk becomes the Probabilities tab's walk, replayed by the step shown after the load; its lesson and slide
+(`?lesson=next-token&slide=3`) become the lesson to open (ui/lesson_panel.py shows the slide after the load).
 `SharePanel.open` runs on the Share button: the link of the tab on screen (on the Probabilities tab with the
-steps on screen, `walk_link`), the address the audience can reach, the QR code. Both speak in components
+steps on screen, `walk_link`; with a lesson open, the lesson and its slide), the address the audience can reach,
+the QR code. Both speak in components
 (`Panel`, `Sources`): one dict of inputs in, updates keyed by component out. The logic is
 `greentext/present/share.py` and `walk_link.py`; this module only talks to gradio.
 """
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 import gradio as gr
 
 from greentext.language import i18n, numbers
-from greentext.present import share
+from greentext.present import lessons, share
 from greentext.present import walk_link
 from greentext.present import html as views
 from greentext.decode.settings import check_prompt
@@ -57,6 +59,7 @@ class Sources:
     lasts: dict[str, gr.State]
     text: gr.Textbox
     tabs: gr.Tabs
+    lesson: gr.State | None = None  # the lesson open: {"name", "index" (0-based), "view"} or None (lesson_panel.py)
 
     def fields(self) -> list:
         """Every form's six fields (FORM_TABS' order)."""
@@ -108,6 +111,8 @@ class SharePanel:
         if walk is not None:
             updates[self.sources.lasts["probabilities"]] = walk
             updates[self.sources.forms["probabilities"].top_n] = walk["top_n"]
+        if shared.lesson is not None and self.sources.lesson is not None:  # shown once the page has loaded
+            updates[self.sources.lesson] = {"name": shared.lesson, "index": shared.slide - 1}
         return updates or gr.skip()
 
     # --- the Share button --------------------------------------------------------------------------------
@@ -123,6 +128,13 @@ class SharePanel:
         page = lang(request)
         page_url, tab = inputs[self.panel.page_url], inputs[self.panel.tab]
         tab = tab if tab in share.TABS else "generate"
+        if urlsplit(page_url or "").scheme not in ("http", "https"):  # not from the page's script: the request's
+            headers = getattr(request, "headers", None) or {}
+            page_url = f"http://{headers.get('host', '127.0.0.1')}/"
+        opened = inputs.get(self.sources.lesson) if self.sources.lesson is not None else None
+        lesson = lessons.bundled().get(opened["name"]) if isinstance(opened, dict) else None
+        if lesson is not None and 0 <= opened.get("index", -1) < len(lesson):  # the lesson's slide, for the phones
+            return self.show_link(page_url, lesson, opened["index"], page)
         if tab == "attention":
             prompt, settings = inputs[self.sources.text], None
         else:
@@ -135,9 +147,6 @@ class SharePanel:
         if walk_link.steps(state) and same_walk(state, prompt, settings):  # the steps on screen
             settings = dataclasses.replace(settings, seed=state["seed"])
             walk = walk_link.encode(state, settings)
-        if urlsplit(page_url or "").scheme not in ("http", "https"):  # not from the page's script: the request's
-            headers = getattr(request, "headers", None) or {}
-            page_url = f"http://{headers.get('host', '127.0.0.1')}/"
         where = getattr(self.demo, "server_name", None), getattr(self.demo, "share_url", None)
         audience = share.audience_url(share.link(page_url, prompt, settings, tab, walk), *where)
         notes = [i18n.text("share_help", page, tab=i18n.text(f"{tab}_tab", page))]
@@ -156,6 +165,21 @@ class SharePanel:
         except share.TooLongForQR:
             qr_html = ""
             notes.append("⚠️ " + i18n.text("share_too_long", page, n=numbers.whole(len(audience.url), page)))
+        if audience.note:
+            notes.append(("⚠️ " if not audience.reachable else "") + i18n.text(audience.note, page))
+        return gr.Column(visible=True), audience.url, qr_html, "\n\n".join(notes)
+
+    def show_link(self, page_url: str, lesson: lessons.Lesson, index: int, page: str) -> tuple:
+        """The Share panel with a lesson open: the link opens the lesson at its slide (`?lesson=…&slide=3`, and the
+        slide's tab), short enough for a QR code read from the back of the room."""
+        tab = {"lens": "probabilities"}.get(lesson.slide(index).view, lesson.slide(index).view)
+        where = getattr(self.demo, "server_name", None), getattr(self.demo, "share_url", None)
+        audience = share.audience_url(share.link(page_url, None, None, tab, lesson=(lesson.name, index + 1)), *where)
+        code = share.qr(audience.url)
+        qr_html = (f'<img class="share-qr-img" src="{views.esc(code.uri)}" '
+                   f'alt="{views.esc(i18n.text("share_qr_alt", page))}">')
+        notes = [i18n.text("share_lesson", page, title=views.esc(lesson.title.in_lang(page)), n=index + 1,
+                           total=len(lesson))]
         if audience.note:
             notes.append(("⚠️ " if not audience.reachable else "") + i18n.text(audience.note, page))
         return gr.Column(visible=True), audience.url, qr_html, "\n\n".join(notes)
@@ -189,8 +213,10 @@ def events(handlers: SharePanel, demo: gr.Blocks, share_button: gr.Button, shown
     # The address and the tab are the page's (PAGE_AND_TAB_JS, in the browser), then the server builds the link
     # from every form (one dict of inputs: `open` reads the tab's own).
     inputs = {shown.page_url, shown.tab, sources.text, *sources.fields(), *sources.lasts.values()}
+    lesson = [sources.lesson] if sources.lesson is not None else []  # the lesson open (its link) and a link's lesson
+    inputs.update(lesson)
     share_button.click(None, None, [shown.page_url, shown.tab], js=PAGE_AND_TAB_JS, **quick).then(
         handlers.open, inputs, [shown.box, shown.link, shown.qr, shown.notes], **quick)
     shown.close.click(lambda: gr.Column(visible=False), None, shown.box, **quick)
     walk = [sources.lasts["probabilities"], sources.forms["probabilities"].top_n]  # a link's walk
-    return demo.load(handlers.restore, None, [*sources.fields(), sources.text, sources.tabs, *walk], **quick)
+    return demo.load(handlers.restore, None, [*sources.fields(), sources.text, sources.tabs, *walk, *lesson], **quick)
