@@ -49,7 +49,7 @@ def test_a_lesson_link_the_clicker_and_presentation_mode(browser, app_url):
         page.wait_for_timeout(300)
         rest = page.locator("#p-table .slide > .step tfoot tr.rest").bounding_box()
         assert rest["y"] + rest["height"] <= PROJECTOR[1]  # the whole table is on the slide
-        shot(page, "lesson-present.png", full_page=False, readme=False)
+        shot(page, "lesson-projector.png", full_page=False)
 
         page.keyboard.press("p")  # P: back a slide
         expect(page.locator("#p-lesson-position")).to_have_text("2 / 8", timeout=SLOW)
@@ -75,7 +75,7 @@ def test_a_portuguese_page_and_a_bad_lesson_link(browser, app_url):
         for button in ("#p-lesson-prev", "#p-lesson-next"):  # a phone's tap target
             assert page.locator(button).bounding_box()["height"] >= 44
         wait_idle(page)
-        shot(page, "lesson-phone-pt.png", full_page=False, readme=False)
+        shot(page, "lesson-phone-pt-BR.png", full_page=False)
         page.goto(f"{app_url}?lesson=nada&slide=3")
         expect(page.get_by_text("O lesson=nada do link não foi usado: lesson deve ser um destes: next-token, "
                                 "proximo-token. A página abre sem aula.")).to_be_visible(timeout=SLOW)

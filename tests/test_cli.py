@@ -43,13 +43,16 @@ def test_bad_limit_flags_are_one_line_too(capsys):
     assert code == 1 and len(lines) == 1 and "REQUESTS/SECONDS" in lines[0]
 
 
-def test_compare_refuses_a_foreign_tokenizer_in_one_line(tmp_path, tiny_path, capsys):
-    from test_compare import make_foreign_checkpoint
-
-    foreign = make_foreign_checkpoint(tmp_path / "foreign")
-    code, lines = _main_stderr(capsys, "--model", str(tiny_path), "--compare", str(foreign))
+def test_compare_refuses_an_unreadable_checkpoint_in_one_line(tmp_path, tiny_path, capsys):
+    """Another tokenizer is compared per stretch of text (probes/compare.py); a checkpoint that cannot be read
+    still stops the app at start-up with one line naming it."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_bytes((Path(tiny_path) / "config.json").read_bytes())
+    (broken / "tokenizer.json").write_text("{not json", encoding="utf-8")
+    code, lines = _main_stderr(capsys, "--model", str(tiny_path), "--compare", str(broken))
     assert code == 1 and len(lines) == 1, lines
-    assert str(foreign) in lines[0] and "uses another tokenizer than" in lines[0]
+    assert str(broken) in lines[0] and "could not be loaded" in lines[0]
     code, lines = _main_stderr(capsys, "--model", str(tiny_path), "--compare", "a", "b", "c")
     assert code == 2 and "--compare takes one or two checkpoint directories (got 3)" in lines[-1]
 

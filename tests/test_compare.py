@@ -1,6 +1,6 @@
 """Two checkpoints side by side (greentext/probes/compare.py): each side is its engine's own exact generation, the
-per-token probabilities are each model's own softmax, a foreign tokenizer is refused, and models load once
-and stay bounded."""
+per-token probabilities are each model's own softmax, a foreign tokenizer is compared per stretch of text
+(tests/test_compare_tokenizers.py), and models load once and stay bounded."""
 
 import shutil
 
@@ -134,18 +134,20 @@ def test_the_chart_has_a_bar_per_token_and_the_difference(pair):
     assert "Probabilidade de cada token" in fig.layout.title.text
 
 
-def test_a_foreign_tokenizer_is_refused(tmp_path, engine):
+def test_a_foreign_tokenizer_is_compared_per_stretch_of_text(tmp_path, engine):
+    """Another tokenizer is no longer refused (issue 23.3): the pair is compared per stretch of text
+    (tests/test_compare_tokenizers.py checks the numbers)."""
     foreign = make_foreign_checkpoint(tmp_path / "foreign")
     checkpoints = Checkpoints(engine, [str(foreign)], root=tmp_path)
-    with pytest.raises(Refused) as err:
-        checkpoints.check(foreign)
-    assert "uses another tokenizer than" in str(err.value) and "foreign" in str(err.value)
-    assert "usa outro tokenizador que" in err.value.message("pt")
-    with pytest.raises(Refused, match="another tokenizer"):
-        checkpoints.pair(checkpoints.default[0], checkpoints.default[1])
-    assert checkpoints.loaded() == []  # refused before any weights were read
-    with pytest.raises(Refused, match="another tokenizer"):  # two engines put side by side by hand
-        Pair(Engine.load(str(foreign), device="cpu"), engine)
+    checkpoints.check(foreign)  # no Refused
+    pair = checkpoints.pair(checkpoints.default[0], checkpoints.default[1])
+    assert not pair.same_tokens and checkpoints.loaded() == [checkpoints.default[0]]
+    probs = pair.probabilities(">be me the")
+    assert probs.per_span and [t.raw for t in probs.tokens] == [">", "be", " me", " the"]
+    with pytest.raises(ValueError, match="per stretch"):  # token by token only for one tokenizer
+        pair.token_probabilities(">be me")
+    by_hand = Pair(Engine.load(str(foreign), device="cpu"), engine)  # two engines put side by side by hand
+    assert not by_hand.same_tokens and Pair(engine, engine).same_tokens
 
 
 def test_the_same_tokenizer_in_other_bytes_is_accepted(tmp_path, tiny_path, engine):

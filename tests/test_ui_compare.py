@@ -1,6 +1,6 @@
 """The Compare tab and its API on a launched app (two tiny checkpoints from different seeds): /compare is
 each model's own /generate, /compare_tokens each model's own softmax; bad input, lecture-safe mode, the
-rate limit and a foreign tokenizer get messages; `--mcp` publishes the endpoints as MCP tools."""
+rate limit get messages; two tokenizers are compared per stretch of text; `--mcp` publishes the endpoints as MCP tools."""
 
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -16,7 +16,7 @@ from greentext.decode.settings import SamplingSettings
 from greentext.ui.context import App
 from greentext.ui.compare import CompareTab
 
-from test_compare import independent_softmax, make_foreign_checkpoint
+from test_compare import independent_softmax
 
 gradio_client = pytest.importorskip("gradio_client")
 httpx = pytest.importorskip("httpx")
@@ -147,16 +147,59 @@ def test_lecture_safe_mode_masks_both_stories_and_tokens(tab, swearing):
     assert "shit" not in tab.compare(">be me", 0.9, 40, 0.9, 3, 5)["b"]["text"]
 
 
-def test_a_foreign_checkpoint_is_refused_in_the_pages_language(engine, tmp_path):
-    foreign = make_foreign_checkpoint(tmp_path / "foreign")
-    tab = CompareTab(App(engine), Checkpoints(engine, [str(foreign)], root=tmp_path))
+@pytest.fixture(scope="module")
+def two_tokenizers(engine):
+    """The tab with a Llama-style model (its own tokenizer, trained in tests/families.py) as A and the tiny GPT-2
+    as B, lecture-safe mode on."""
+    from families import shared_llama_like_checkpoint
+
+    return CompareTab(App(engine, safe_mode=True), Checkpoints(engine, [str(shared_llama_like_checkpoint())]))
+
+
+def test_two_tokenizers_are_compared_per_stretch_in_the_pages_language(two_tokenizers, engine):
+    tab = two_tokenizers
     a, b = tab.checkpoints.default
-    with pytest.raises(gr.Error, match="usa outro tokenizador que"):
-        tab.generate_view(a, b, ">be me", 0.8, 40, 0.9, 4, 1, request=PT)
-    with pytest.raises(gr.Error, match="uses another tokenizer than"):
-        tab.compare_tokens(">be me")
+    llama = tab.checkpoints.engine(a)
+    *_, status, stories, _ = tab.generate_view(a, b, ">be me", 0.9, 40, 0.9, 6, 5, request=PT)
+    assert status.startswith("semente **5** · A: 6 tokens · B: 6 tokens")
+    assert stories[1] == ">be me" + engine.generate(">be me", SamplingSettings(0.9, 40, 0.9, 6, 5)).text
+    note, html, figure = tab.score(a, b, "Parabéns para você\n>be me", request=PT)
+    assert note.startswith("Tokenizadores diferentes:") and "por trecho de texto" in note
+    assert "Onde eles mais diferem" in html and 'class="ctok cspan"' in html
+    assert "é" in html and "\\xc3" in html  # é whole as a stretch; in its tip, A's byte tokens
+    assert "o lê como" in html and "Probabilidade de cada trecho" in figure.layout.title.text
+    note_en, html_en, _ = tab.score(a, b, "Parabéns para você\n>be me")
+    assert note_en.startswith("Different tokenizers: ") and " reads this text as " in note_en
+    assert "compared per stretch of text where both models&#x27; tokens line up" in note_en
+    result = tab.compare_tokens("Parabéns\n>be me")
+    assert result["compared"] == "spans" and "tokens" not in result
+    assert "".join(span["text"] for span in result["spans"]) == "Parabéns\n>be me"
+    first = result["spans"][0]
+    assert {"text", "visible", "start", "end", "p_a", "p_b", "logp_a", "logp_b", "tokens_a", "tokens_b"} <= set(first)
+    assert [t["id"] for span in result["spans"] for t in span["tokens_a"]] == \
+        llama.tokenizer.encode("Parabéns\n>be me", add_special_tokens=False)
+    assert np.isclose(first["p_a"], np.exp(first["logp_a"]))
+
+
+def test_two_tokenizers_mask_every_stretch_and_token_in_lecture_safe_mode(two_tokenizers):
+    tab = two_tokenizers
+    a, b = tab.checkpoints.default
+    note, html, figure = tab.score(a, b, "be me, shit happens")
+    assert "shit" not in html and "████" in html and "shit" not in str(figure.to_dict())
+    result = tab.compare_tokens("be me, shit happens")
+    assert "shit" not in str(result) and "████" in str(result)
+
+
+def test_bad_input_across_two_tokenizers_is_named_in_the_pages_language(two_tokenizers):
+    tab = two_tokenizers
+    a, b = tab.checkpoints.default
+    assert tab.score(a, b, "", request=PT)[0].startswith("Digite um texto")
     with pytest.raises(gr.Error, match="não é um dos checkpoints"):
         tab.score("/etc/passwd", b, "x", request=PT)
+    with pytest.raises(gr.Error, match="NUL"):
+        tab.score(a, b, "be\x00me", request=PT)
+    note, html, figure = tab.score(a, b, "be me, " * 60, request=PT)  # longer than both contexts
+    assert "os primeiros" in note and "caracteres são lidos só como contexto" in note and html
 
 
 def test_compare_counts_against_the_rate_limit(engine, other_tiny_path):

@@ -165,10 +165,14 @@ class Engine:
                                                    context=self.info.context)))
         return Prompt(prompt, ids, self.text.tokens(ids), started_from_eos, truncated, adjustments)
 
-    def continuation(self, ids: list[int]) -> str:
-        """The text of generated ids, without a final <|endoftext|>."""
+    def continuation(self, ids: list[int], before=()) -> str:
+        """The text of generated ids, without a final <|endoftext|>; `before`: the prompt's ids, for a tokenizer
+        whose decoder drops the text's leading space (SentencePiece: `▁be` alone decodes to "be", after a
+        prompt to " be"). GPT-2's byte-level text is the same either way, decoded alone."""
         if ids and ids[-1] == self.eos_id:
             ids = ids[:-1]
+        if before and self.text.reading.kind != "byte_level":
+            return "".join(self.text.pieces(ids, before))
         return self.tokenizer.decode(ids)
 
     def tokenize(self, text: str) -> list[Token]:
@@ -255,7 +259,7 @@ class Generation:
     @property
     def text(self) -> str:
         """The continuation (text after the prompt), without the final <|endoftext|>."""
-        return self.engine.continuation(self.ids)
+        return self.engine.continuation(self.ids, self.prompt.ids)
 
     @property
     def tokens_per_second(self) -> float:

@@ -405,10 +405,6 @@ WORDS: dict[str, tuple[str, str]] = {
                       "use, once, for everyone; at most {keep} stay loaded besides this one.",
                       "**Aba Comparar**: A = `{a}` ({a_facts}), B = `{b}` ({b_facts}). Um segundo modelo é carregado "
                       "no primeiro uso, uma vez, para todos; no máximo {keep} ficam carregados além deste."),
-    "compare_foreign": ("{name} uses another tokenizer than {other}: two models can be compared only when they read "
-                        "the same tokens (e.g. two checkpoints of one training run, or a base and its fine-tune).",
-                        "{name} usa outro tokenizador que {other}: dois modelos só podem ser comparados quando leem os "
-                        "mesmos tokens (por exemplo, dois checkpoints do mesmo treino, ou uma base e seu ajuste)."),
     "compare_unknown": ("{name} is not one of the checkpoints this app offers (those under assets/ and runs/ and "
                         "those named with --compare): choose one from the list.",
                         "{name} não é um dos checkpoints que este app oferece (os de assets/ e runs/ e os indicados "

@@ -84,10 +84,11 @@ def attention_figure(tokens: list[Token], weights: np.ndarray, title: str, promp
     return fig
 
 
-def compare_figure(tokens: list[Token], p_a, p_b, names: tuple[str, str], lang: str = "en") -> go.Figure:
+def compare_figure(tokens: list[Token], p_a, p_b, names: tuple[str, str], lang: str = "en",
+                   per_span: bool = False) -> go.Figure:
     """Every token's probability under A (grey) and B (green) as bars, and under them a strip of B − A
     (green: B gives the token more; orange: A does). Tokens are placed by position, so a repeated token
-    keeps a bar of its own."""
+    keeps a bar of its own. `per_span`: the "tokens" are stretches of text (two tokenizers), so titled."""
     from plotly.subplots import make_subplots
 
     names_shown = [html.escape(n, quote=False) for n in names]
@@ -107,7 +108,7 @@ def compare_figure(tokens: list[Token], p_a, p_b, names: tuple[str, str], lang: 
     every = max(1, -(-n // 60))  # at most ~60 labelled tokens
     shown = list(range(0, n, every))
     fig.update_layout(barmode="group", height=460, margin=dict(l=50, r=10, t=78, b=100), font=dict(size=15),
-                      title=dict(text=text("compare_chart", lang), y=0.98,
+                      title=dict(text=text("compare_spans_chart" if per_span else "compare_chart", lang), y=0.98,
                                  yanchor="top", x=0.02),
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
                       plot_bgcolor="white", bargap=0.15)

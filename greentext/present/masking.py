@@ -3,7 +3,7 @@
     display = Display(safe_mode=True)
     shown = display.story(run.prompt, run.text)   # Shown(prompt="the lecture\n>be me", text=" ████ …", masked=1)
     display.steps(run.steps), display.tokens(run.prompt.tokens)
-    shown, pieces = display.pieces(run.prompt, engine.text.pieces(run.ids))   # the story, token by token
+    shown, pieces = display.pieces(run.prompt, engine.text.pieces(run.ids, before=run.prompt.ids))   # the story, token by token
     shown, masked = display.lens(lens)   # a logit lens: its token text (masked: how many token texts were)
 
 With lecture-safe mode off every method hands its input back unchanged, so handlers call it either way.

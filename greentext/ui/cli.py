@@ -67,7 +67,7 @@ def main(argv=None) -> None:
                         help=f"REQUESTS/SECONDS per client, e.g. 10/60, or off (default ${RATE_LIMIT_ENV} or off)")
     parser.add_argument("--compare", nargs="+", default=[], metavar="PATH",
                         help="the Compare tab's models: A, or A and B (default: the bundled base as A, the app's "
-                             "model as B); checkpoint directories with the app model's tokenizer")
+                             "model as B); checkpoint directories (any tokenizer: another one is compared per stretch of text)")
     parser.add_argument("--mcp", action="store_true",
                         help=f"also serve the API as MCP tools at /gradio_api/mcp/ (or ${MCP_ENV}=1)")
     args = parser.parse_args(argv)

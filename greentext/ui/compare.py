@@ -12,6 +12,7 @@ import gradio as gr
 
 from greentext.present import charts
 from greentext.language import i18n
+from greentext.language.numbers import whole
 from greentext.present import html as views
 from greentext.probes.compare import Checkpoints, facts, label
 from greentext.decode.settings import MAX_NEW_TOKENS_MAX
@@ -56,23 +57,51 @@ class CompareTab:
 
     def compare_tokens(self, text: str, request: gr.Request = None) -> dict:
         """Each token of a text with its probability under model A and under model B (the pair chosen when
-        the app started), given the text before it; the first token is given <|endoftext|>. p_a and p_b are
-        each model's own softmax at that token: where they differ most shows what fine-tuning changed.
+        the app started), given the text before it; the first token is given <|endoftext|> (or the <s> its
+        tokenizer starts with). p_a and p_b are each model's own softmax at that token: where they differ
+        most shows what fine-tuning changed. Two models with different tokenizers cut the text into
+        different tokens: they are compared per stretch of text where both models' tokens line up, each p
+        being that model's probability of the stretch (the product of its tokens' probabilities).
 
         Args:
             text: the text to score, e.g. a story written by either model, or any text
         Returns:
-            {"a": {"name"}, "b": {"name"}, "tokens": [{"id", "token", "visible", "p_a", "p_b"}], "truncated_tokens"}
+            one tokenizer: {"a": {"name"}, "b": {"name"}, "compared": "tokens", "tokens": [{"id", "token", "visible", "p_a", "p_b"}], "truncated_tokens"};
+            two: {"a", "b", "compared": "spans", "spans": [{"text", "visible", "start", "end", "p_a", "p_b", "logp_a", "logp_b", "tokens_a": [{"id", "token", "visible"}], "tokens_b"}], "truncated_chars"}
         """
         self.app.check_rate(request)
         with self.app.errors(lang(request)):
             pair = self.checkpoints.pair(*self.checkpoints.default)
-            probs = gpu(pair.token_probabilities)(text)
+            probs = gpu(pair.probabilities)(text)
+        head = {"a": {"name": pair.names[0]}, "b": {"name": pair.names[1]}}
+        if probs.per_span:
+            spans, groups_a, groups_b = self.shown_spans(probs)
+            plain = lambda group: [{"id": t.id, "token": t.raw, "visible": t.token} for t in group]  # noqa: E731
+            return {**head, "compared": "spans", "truncated_chars": probs.truncated_chars,
+                    "spans": [{"text": t.raw, "visible": t.token, "start": s, "end": e, "p_a": float(pa),
+                               "p_b": float(pb), "logp_a": float(la), "logp_b": float(lb),
+                               "tokens_a": plain(ga), "tokens_b": plain(gb)}
+                              for t, (s, e), pa, pb, la, lb, ga, gb in zip(
+                                  spans, probs.spans, probs.p_a, probs.p_b, probs.logp_a, probs.logp_b,
+                                  groups_a, groups_b)]}
         tokens = self.app.display.tokens(probs.tokens)
-        return {"a": {"name": pair.names[0]}, "b": {"name": pair.names[1]},
+        return {**head, "compared": "tokens",
                 "tokens": [{"id": t.id, "token": t.raw, "visible": t.token, "p_a": float(pa), "p_b": float(pb)}
                            for t, pa, pb in zip(tokens, probs.p_a, probs.p_b)],
                 "truncated_tokens": probs.truncated_tokens}
+
+    def shown_spans(self, probs) -> tuple[list, list, list]:
+        """A per-stretch comparison as shown: the stretches, and each model's tokens in each, masked by the
+        text's whole words in lecture-safe mode (each model's tokens read as one text)."""
+        out = [self.app.display.tokens(probs.tokens)]
+        for groups in (probs.tokens_a, probs.tokens_b):
+            flat = self.app.display.tokens([t for g in groups for t in g])
+            at, regrouped = 0, []
+            for g in groups:
+                regrouped.append(flat[at:at + len(g)])
+                at += len(g)
+            out.append(regrouped)
+        return tuple(out)
 
     # --- the tab ---------------------------------------------------------------------------------
     def header(self, side: str, name: str, page: str = "en") -> str:
@@ -140,17 +169,41 @@ class CompareTab:
         return (stories[which], *self.view(a, b, stories[which], page))
 
     def view(self, a, b, text, page: str) -> tuple:
-        """(note, tokens HTML, chart) of `text` under A and B, its tokens masked as shown."""
+        """(note, tokens HTML, chart) of `text` under A and B, its tokens masked as shown: token by token when
+        both read the same tokens, else per stretch of text (the note says so)."""
         with self.app.errors(page):
             pair = self.checkpoints.pair(a, b)
-            probs = gpu(pair.token_probabilities)(text)
+            probs = gpu(pair.probabilities)(text)
+        names = (label(a, page), label(b, page))
+        if probs.per_span:
+            return self.span_view(probs, names, page)
         if not probs.tokens:
             return i18n.text("compare_empty", page), "", None
         tokens = self.app.display.tokens(probs.tokens)
-        names = (label(a, page), label(b, page))
         note = i18n.text("truncated_note", page, k=probs.truncated_tokens) if probs.truncated_tokens else ""
         return (views.esc(note), views.compare_html(tokens, probs.p_a, probs.p_b, probs.biggest(5), names, page),
                 charts.compare_figure(tokens, probs.p_a, probs.p_b, names, page))
+
+    def span_view(self, probs, names: tuple[str, str], page: str) -> tuple:
+        """(note, stretches HTML, chart) of a text under two models with different tokenizers."""
+        if not probs.text:
+            return i18n.text("compare_empty", page), "", None
+        notes = []
+        if probs.truncated_chars:
+            notes.append(i18n.text("compare_spans_truncated", page, k=whole(probs.truncated_chars, page)))
+        if not probs.spans:
+            notes.append(i18n.text("compare_spans_none", page))
+            return views.esc(" ".join(notes)), "", None
+        spans, groups_a, groups_b = self.shown_spans(probs)
+        count = lambda groups: whole(sum(len(g) for g in groups), page)  # noqa: E731
+        notes.insert(0, i18n.text("compare_spans_note", page, a=names[0], b=names[1], n_a=count(groups_a),
+                                  n_b=count(groups_b), n=whole(len(spans), page)))
+        read = lambda side, group: i18n.text("compare_spans_tip", page, side=side,  # noqa: E731
+                                             tokens=" | ".join(t.token for t in group))
+        titles = [f"{read(f'A · {names[0]}', ga)}\n{read(f'B · {names[1]}', gb)}" for ga, gb in zip(groups_a, groups_b)]
+        return (views.esc(" ".join(notes)),
+                views.compare_html(spans, probs.p_a, probs.p_b, probs.biggest(5), names, page, titles=titles),
+                charts.compare_figure(spans, probs.p_a, probs.p_b, names, page, per_span=True))
 
 
 @dataclass(eq=False)

@@ -111,9 +111,9 @@ class GenerateTab:
         if ids and ids[-1] == engine.eos_id:
             ids, ranks, end = ids[:-1], ranks[:-1], ranks[-1]
         if ranked:
-            shown, pieces = self.app.display.pieces(job.prompt, engine.text.pieces(ids))
+            shown, pieces = self.app.display.pieces(job.prompt, engine.text.pieces(ids, before=job.prompt.ids))
         else:
-            shown = self.app.display.story(job.prompt, engine.continuation(ids))
+            shown = self.app.display.story(job.prompt, engine.continuation(ids, job.prompt.ids))
         notes = job.prompt.notes_in(page) + [views.masked_note(shown.masked, page)]
         if job.finish_reason == "time":
             notes.append(i18n.text("time_note", page, s=self.app.time_limit))

@@ -196,7 +196,8 @@ class ProbabilitiesTab:
         upcoming = None if walk.finished else display.step(walk.candidates())
         main = upcoming or done
         shown = display.story(walk.prompt, walk.text)
-        last = len(walk.text) - len(self.app.engine.continuation(walk.ids[:-1])) if walk.ids else 0
+        last = (len(walk.text) - len(self.app.engine.continuation(walk.ids[:-1], walk.prompt.ids))
+                if walk.ids else 0)
         note = " ".join(walk.prompt.notes_in(page) + ([views.masked_note(shown.masked, page)] if shown.masked else []))
         status = i18n.text("walk_status", page, seed=walk.seed, n=len(walk.ids), max=walk.settings.max_new_tokens)
         slide, hidden = (self.room.follow(room, upcoming, done, page, reveal, display.step(took) if took else None,
