@@ -179,8 +179,9 @@ def test_cpu_torch_adds_pytorchs_cpu_index(tmp_path):
 class FakeApi:
     """HfApi's three calls, recorded; the folder's files are read while the upload runs."""
 
-    def __init__(self, remote=(), fail=None):
+    def __init__(self, remote=(), fail=None, variables=None):
         self.remote, self.fail, self.calls = list(remote), fail, []
+        self.variables = dict(variables or {})
 
     def create_repo(self, **kw):
         self.calls.append(("create_repo", kw))
@@ -198,13 +199,26 @@ class FakeApi:
         self.calls.append(("upload_folder", kw))
         return SimpleNamespace(commit_url=f"https://huggingface.co/spaces/{kw['repo_id']}/commit/abc")
 
+    def get_space_variables(self, **kw):
+        self.calls.append(("get_space_variables", kw))
+        return dict(self.variables)
+
+    def add_space_variable(self, **kw):
+        self.calls.append(("add_space_variable", kw))
+        self.variables[kw["key"]] = kw["value"]
+
+    def delete_space_variable(self, **kw):
+        self.calls.append(("delete_space_variable", kw))
+        del self.variables[kw["key"]]
+
 
 def test_upload_sends_exactly_the_list(tmp_path, capsys):
     root = fake_repo(tmp_path)
     remote = ["README.md", ".gitattributes", "old.py", "assets/old[1].png", "app.py"]
     api = FakeApi(remote)
     assert deploy.main(["--space", "me/greentext", "--token", "hf_fake", "--private"], root=root, api=api) == 0
-    (_, create), (_, listed), (_, up) = api.calls
+    (_, create), (_, listed), (_, up), (asked, _) = api.calls
+    assert asked == "get_space_variables"  # no model named: nothing to set (none was set before)
     assert create == dict(repo_id="me/greentext", repo_type="space", space_sdk="gradio", exist_ok=True, private=True,
                           token="hf_fake")
     assert listed == dict(repo_id="me/greentext", repo_type="space", token="hf_fake")
@@ -399,3 +413,29 @@ def test_training_without_the_dev_packages_names_the_file(monkeypatch):
         data.load_documents("someone/some-dataset")
     with pytest.raises(data.MissingPackage, match="requirements-dev.txt"):
         data.need("no_such_package_here", "this")
+
+
+def test_a_space_can_serve_a_hub_model_and_a_later_deploy_without_one_goes_back_to_the_bundled(tmp_path, capsys):
+    """`--model OWNER/NAME`: the Space's variable GREENTEXT_MODEL names it (the app's `--model` default), README's
+    front matter names it and preloads it as the Space builds; a deploy without --model removes the variable."""
+    root = fake_repo(tmp_path)
+    (root / "README.md").write_text("---\ntitle: x\nsdk: gradio\n---\n# the app\n", encoding="utf-8")
+    subprocess.run(["git", "-C", str(root), "commit", "-qam", "front matter"], check=True)
+    api = FakeApi(["README.md"])
+    code = deploy.main(["--space", "me/greentext", "--token", "t", "--model", "Qwen/Qwen2.5-0.5B"], root=root, api=api)
+    assert code == 0
+    (_, added), = [c for c in api.calls if c[0] == "add_space_variable"]
+    assert added["key"] == "GREENTEXT_MODEL" and added["value"] == "Qwen/Qwen2.5-0.5B" and added["repo_id"] == "me/greentext"
+    export = tmp_path / "space"
+    assert deploy.main(["--export", str(export), "--model", "Qwen/Qwen2.5-0.5B"], root=root) == 0
+    front = (export / "README.md").read_text(encoding="utf-8").split("---\n")[1]
+    assert "models:\n  - Qwen/Qwen2.5-0.5B" in front and "preload_from_hub:\n  - Qwen/Qwen2.5-0.5B" in front
+    assert (root / "README.md").read_text(encoding="utf-8").count("models:") == 0  # the checkout is untouched
+    assert "GREENTEXT_MODEL=Qwen/Qwen2.5-0.5B" in capsys.readouterr().out
+
+    api.calls.clear()
+    assert deploy.main(["--space", "me/greentext", "--token", "t"], root=root, api=api) == 0
+    assert [c[0] for c in api.calls][-2:] == ["get_space_variables", "delete_space_variable"]
+    assert "GREENTEXT_MODEL" not in api.variables
+    assert deploy.main(["--space", "me/greentext", "--token", "t", "--model", "not a model"], root=root, api=api) == 2
+    assert "is not a hub model id" in capsys.readouterr().err

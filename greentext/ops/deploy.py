@@ -56,6 +56,7 @@ LFS_PATTERNS = (
 )
 GITATTRIBUTES = ".gitattributes"
 PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+MODEL_VARIABLE = "GREENTEXT_MODEL"  # the Space variable the app reads its model from (`--model`'s default)
 SPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|\bsrc=[\"']([^\"']+)[\"']")
 
@@ -232,10 +233,23 @@ def requirements_for_cpu(text: str) -> str:
             f"--extra-index-url {PYTORCH_CPU_INDEX}\n{text}")
 
 
+def readme_for_model(text: str, model: str) -> str:
+    """README.md for a Space that serves a hub model: its front matter names the model (`models`, the Space's
+    page links it) and has the Space download it as it is built (`preload_from_hub`), so the app starts from the
+    local copy instead of fetching it while the first visitor waits."""
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        raise DeployError("README.md has no front matter (the Space's configuration) to name the model in")
+    head, rest = text[4:].split("\n---\n", 1)
+    kept = [line for line in head.splitlines()]
+    return "---\n" + "\n".join(kept + ["models:", f"  - {model}", "preload_from_hub:", f"  - {model}"]) + \
+        "\n---\n" + rest
+
+
 def export(files: list[SpaceFile], dest: Path, root: Path = ROOT, *, cpu_torch: bool = False,
-           link: bool = False) -> list[str]:
+           link: bool = False, model: str | None = None) -> list[str]:
     """Write the Space's folder: the files (hard links where `link` and possible), and .gitattributes.
-    `dest` must not exist or be empty. Returns the paths written, .gitattributes included."""
+    `dest` must not exist or be empty. `model`: a hub model the Space serves (README's front matter names
+    it: `readme_for_model`). Returns the paths written, .gitattributes included."""
     dest, root = Path(dest), Path(root)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise DeployError(f"{dest} is not an empty folder: export into a new one")
@@ -245,6 +259,9 @@ def export(files: list[SpaceFile], dest: Path, root: Path = ROOT, *, cpu_torch: 
         target.parent.mkdir(parents=True, exist_ok=True)
         if cpu_torch and f.path == "requirements.txt":
             target.write_text(requirements_for_cpu((root / f.path).read_text(encoding="utf-8")), encoding="utf-8")
+            continue
+        if model and f.path == "README.md":
+            target.write_text(readme_for_model((root / f.path).read_text(encoding="utf-8"), model), encoding="utf-8")
             continue
         if link:
             try:
@@ -266,9 +283,11 @@ def exact(path: str) -> str:
 
 
 def upload(space: str, files: list[SpaceFile], root: Path = ROOT, *, token: str, private: bool = False,
-           message: str | None = None, cpu_torch: bool = False, api=None, log=print):
+           message: str | None = None, cpu_torch: bool = False, model: str | None = None, api=None, log=print):
     """Create the Space if needed (gradio SDK), upload exactly the Space's folder and delete the Space's files
-    that are no longer in it, in one commit. `api` is an `HfApi` (or a stand-in, for tests)."""
+    that are no longer in it, in one commit; then set the Space's variable GREENTEXT_MODEL to `model` (a hub
+    model the app serves instead of the bundled one), or remove it when a deploy names no model (an earlier
+    deploy's would go on serving). `api` is an `HfApi` (or a stand-in, for tests)."""
     if api is None:
         from huggingface_hub import HfApi
 
@@ -281,11 +300,18 @@ def upload(space: str, files: list[SpaceFile], root: Path = ROOT, *, token: str,
     if stale:
         log(f"deleting from the Space ({len(stale)} files no longer deployed): {', '.join(stale)}")
     with tempfile.TemporaryDirectory(prefix="greentext-space-") as folder:
-        written = export(files, Path(folder), root, cpu_torch=cpu_torch, link=True)
+        written = export(files, Path(folder), root, cpu_torch=cpu_torch, link=True, model=model)
         info = api.upload_folder(repo_id=space, folder_path=folder, repo_type="space",
                                  allow_patterns=[exact(p) for p in written],
                                  delete_patterns=[exact(p) for p in stale] or None,
                                  commit_message=message or default_message(root), token=token)
+    if model:
+        api.add_space_variable(repo_id=space, key=MODEL_VARIABLE, value=model,
+                               description="the model the app serves (python app.py --model)", token=token)
+        log(f"the Space serves {model} (variable {MODEL_VARIABLE}; README's front matter preloads it)")
+    elif MODEL_VARIABLE in (api.get_space_variables(repo_id=space, token=token) or {}):
+        api.delete_space_variable(repo_id=space, key=MODEL_VARIABLE, token=token)
+        log(f"removed the Space's variable {MODEL_VARIABLE}: it serves the bundled model again")
     return url, info
 
 
@@ -366,6 +392,9 @@ def parse_args(argv=None):
     p.add_argument("--cpu-torch", action="store_true",
                    help=f"for a CPU Space: the uploaded requirements.txt adds --extra-index-url {PYTORCH_CPU_INDEX}, "
                         "so torch comes without its CUDA packages")
+    p.add_argument("--model", metavar="OWNER/NAME",
+                   help="a causal LM on the hub for the Space to serve instead of the bundled model (its variable "
+                        f"{MODEL_VARIABLE}; README's front matter has the Space download it as it builds)")
     p.add_argument("--dry-run", action="store_true", help="only list the files (the default without --space and "
                                                           "--export)")
     return p.parse_args(argv)
@@ -377,16 +406,21 @@ def main(argv=None, *, root: Path = ROOT, api=None) -> int:
         files = space_files(root)
         if not any(f.path == "app.py" for f in files):
             raise DeployError(f"{root} has no app.py to deploy")
+        if args.model is not None and not SPACE_ID.match(args.model):
+            raise DeployError(f"--model {args.model!r} is not a hub model id OWNER/NAME (e.g. Qwen/Qwen2.5-0.5B)")
         if args.dry_run or not (args.space or args.export):
             print(report(files, root))
             where = args.space or "a Space"
             print(f"\nDry run: nothing sent to {where} (--space OWNER/NAME uploads, --export DIR writes the files).")
             return 0
         if args.export:
-            written = export(files, Path(args.export), root, cpu_torch=args.cpu_torch)
+            written = export(files, Path(args.export), root, cpu_torch=args.cpu_torch, model=args.model)
             lfs = [f for f in files if f.lfs]
             print(f"wrote {len(written)} files ({_size(sum(f.size for f in files))}) to {args.export}; "
                   f"{GITATTRIBUTES} stores {len(lfs)} with LFS")
+            if args.model:
+                print(f"for the Space to serve {args.model}, set its variable {MODEL_VARIABLE}={args.model} "
+                      "(the Space's Settings → Variables); README's front matter preloads the model")
         if args.space:
             if not SPACE_ID.match(args.space):
                 raise DeployError(f"--space {args.space!r} is not OWNER/NAME")
@@ -400,7 +434,7 @@ def main(argv=None, *, root: Path = ROOT, api=None) -> int:
                                   "(a token with write access)")
             print(f"uploading {len(files)} files ({_size(sum(f.size for f in files))}) to the Space {args.space} ...")
             url, info = upload(args.space, files, root, token=token, private=args.private, message=args.message,
-                               cpu_torch=args.cpu_torch, api=api)
+                               cpu_torch=args.cpu_torch, model=args.model, api=api)
             commit = getattr(info, "commit_url", None)
             print(f"done: https://huggingface.co/spaces/{args.space}" + (f" (commit {commit})" if commit else ""))
         return 0
