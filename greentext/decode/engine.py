@@ -25,6 +25,7 @@ import torch
 
 from greentext.language import i18n
 from greentext.decode import sampling
+from greentext.model import chat
 from greentext.model.loading import LoadedModel, eager_twin, load_model
 from greentext.decode.settings import InvalidSetting, SamplingSettings, check_prompt, check_top_n
 from greentext.decode.steps import Step, TokenRank, build_step, measure
@@ -156,7 +157,7 @@ class Engine:
             ids = [self.eos_id]
             adjustments.append(("prompt_empty", {}))
         else:
-            ids = self.tokenizer.encode(prompt)
+            ids = chat.encode(self.tokenizer, prompt)
         room = self.info.context - max_new_tokens
         truncated = max(0, len(ids) - room)
         if truncated:
@@ -177,7 +178,7 @@ class Engine:
 
     def tokenize(self, text: str) -> list[Token]:
         """Text → tokens (visible form) → ids."""
-        return self.text.tokens(self.tokenizer.encode(check_prompt(text)))
+        return self.text.tokens(chat.encode(self.tokenizer, check_prompt(text)))
 
     # --- generation ---------------------------------------------------------------------------
     def start(self, prompt: str, settings: SamplingSettings, top_n=NO_RECORDS,
@@ -206,7 +207,7 @@ class Engine:
         Text longer than the context keeps its last `context` tokens. A bad text is named `name`.
         """
         prompt = check_prompt(text, name)
-        ids = self.tokenizer.encode(prompt) if prompt.strip() else [self.eos_id]
+        ids = chat.encode(self.tokenizer, prompt) if prompt.strip() else [self.eos_id]
         truncated = max(0, len(ids) - self.info.context)
         ids = ids[truncated:]
         with self._twin_lock:

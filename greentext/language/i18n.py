@@ -451,6 +451,15 @@ WORDS.update({
                           "reescrevem este texto, então eles não podem ser alinhados com os tokens do outro modelo."),
 })
 
+# A chat model's template around the prompt (ui/chat.py, model/chat.py).
+WORDS.update({
+    "chat_template": ("Chat template", "Modelo de chat"),
+    "chat_template_info": ("Wrap the prompt in this model's chat template (the user's turn, then the answer's "
+                           "start): the table shows exactly the tokens the model reads",
+                           "Envolver o prompt no modelo de chat deste modelo (a vez do usuário, depois o início da "
+                           "resposta): a tabela mostra exatamente os tokens que o modelo lê"),
+})
+
 # The room votes (greentext/present/room.py, ui/room.py, the phone page static/room.*): one block.
 WORDS.update({
     # refusals, each a RoomError's reason (the phone page shows them; the presenter's toasts too)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
+from greentext.model import chat
 from greentext.decode.settings import InvalidSetting, as_int, check_prompt, check_top_n
 from greentext.model.anatomy import Anatomy, NoAnatomy, anatomy, model_type, verify
 from greentext.model.tokens import Token
@@ -81,7 +82,7 @@ def logit_lens(engine, text: str, top_n: int = 10, position: int | None = None, 
     An empty text starts from <|endoftext|>; a text longer than the context keeps its last `context` tokens
     (`truncated_tokens` says how many went). A bad text, top_n or position is an InvalidSetting."""
     text = check_prompt(text, name)
-    ids = engine.tokenizer.encode(text) if text.strip() else [engine.eos_id]
+    ids = chat.encode(engine.tokenizer, text) if text.strip() else [engine.eos_id]
     truncated = max(0, len(ids) - engine.info.context)
     return lens_of_ids(engine, ids[truncated:], top_n, position, truncated)
 

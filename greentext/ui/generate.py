@@ -13,6 +13,7 @@ from greentext.language import i18n
 from greentext.present import html as views
 from greentext.decode.settings import MAX_NEW_TOKENS_MAX
 from greentext.paths import static_text
+from greentext.ui import chat
 from greentext.ui.context import DEFAULT_PROMPT, GENERATE_GROUP, I18N, App, gpu, lang, sampling_sliders
 from greentext.ui.form import FIELDS, Form, Values
 
@@ -157,6 +158,7 @@ def tab(handlers: GenerateTab) -> Controls:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=340):
             prompt = gr.Textbox(DEFAULT_PROMPT, lines=4, label=I18N("prompt"), elem_id="g-prompt")
+            chat_box = chat.toggle(handlers.app, "g")  # a chat model's template around the prompt (else hidden)
             with gr.Row():  # under the prompt: in view on a projector at 1366×768, in projector mode too
                 go = gr.Button(I18N("generate"), variant="primary", elem_id="g-generate")
                 stop = gr.Button(I18N("stop"), variant="stop", elem_id="g-stop")
@@ -179,4 +181,5 @@ def tab(handlers: GenerateTab) -> Controls:
                      concurrency_limit=handlers.app.config.batch)
     stop.click(handlers.stopped, status, status, cancels=[event], api_visibility="private")
     colour.change(None, colour, None, js=RANK_COLOUR_JS)  # the last story drawn again, in the browser
+    chat.events(handlers.app, chat_box, prompt)
     return Controls(form, event, text, explain, replay)

@@ -29,6 +29,7 @@ from greentext.decode.walk import Walk, Walks
 from greentext.paths import static_text
 from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
 from greentext.ui.form import Form, Values
+from greentext.ui import chat
 from greentext.ui.lens import LensTab, section as lens_section
 from greentext.ui import room_panel
 
@@ -311,6 +312,7 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str, lesson_section: Callable 
     lesson = lesson_section() if lesson_section is not None else None
     with gr.Column(elem_classes="p-controls"):
         prompt = gr.Textbox(DEFAULT_PROMPT, lines=3, label=I18N("prompt"), elem_id="p-prompt")
+        chat_box = chat.toggle(handlers.app, "p")  # a chat model's template around the prompt (else hidden)
         presets = []
         temperature, top_k, top_p = sampling_sliders("p", presets.append)
         with gr.Row(elem_classes="sliders"):
@@ -345,6 +347,10 @@ def tab(handlers: ProbabilitiesTab, first_tokens: str, lesson_section: Callable 
     controls = Controls(state, Form(prompt, temperature, top_k, top_p, max_new, seed, top_n), steps, rank, buttons,
                         presets, present, status, tokens, table, story, plot, last, downloads, file, lesson, room)
     events(handlers, controls)
+    # the template wrapped around the prompt (or taken off): the new text's tokens, and its first step
+    wrapped = chat.events(handlers.app, chat_box, prompt)
+    wrapped.then(handlers.show_tokens, prompt, tokens, api_visibility="private")
+    show_after(handlers, controls, wrapped)
     return controls
 
 
