@@ -9,8 +9,8 @@ axe's own API. One page per language, its tabs visited in turn on the projector,
 size: one generation, one step, one attention view per page. Every rule runs everywhere but colour contrast, the
 slow one (about two thirds of axe's time: some 280 text nodes on the Probabilities tab), which runs once per
 language and once per size — English on the projector, Portuguese on the phone: the colours are the same in
-both languages. The bertviz views are sandboxed cross-origin iframes, which axe cannot enter
-(`iframes: false`); the page around them is audited.
+both languages. The bertviz views are sandboxed cross-origin iframes, which axe's own frame walk cannot enter
+(`iframes: false`): the test runs axe inside each of them as a document of its own.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ FOCUS_RING = "e => { const s = getComputedStyle(e); return [s.outlineStyle, pars
 
 
 def audit(page, where: str, found: list, contrast: bool = True) -> None:
-    """axe-core on the page as it is now (`contrast`: colour contrast too); each serious or critical violation,
-    with its nodes, into `found`."""
+    """axe-core on the page (or a frame: the same calls) as it is now (`contrast`: colour contrast too); each
+    serious or critical violation, with its nodes, into `found`."""
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
     for v in page.evaluate(AUDIT, [[[rule, selector] for rule, selector, _ in EXCLUDED], contrast]):
@@ -138,6 +138,14 @@ def test_every_tab_passes_axe_and_the_keyboard(browser, app_url, locale):
         expect(page.locator("#a-plot .js-plotly-plot").first).to_be_visible(timeout=SLOW)
         wait_idle(page)
         audit(page, f"{locale} {attention} (1366×768)", found, wide)
+        # inside the bertviz views too: each sandboxed frame is audited as a document of its own (Playwright
+        # enters cross-origin frames; axe's page-level rules for a whole site — one main landmark, a level-one
+        # heading — are moderate and do not count)
+        frames = [f for f in page.frames if f != page.main_frame and f.url == "about:srcdoc"]
+        assert len(frames) >= 2, [f.url for f in page.frames]  # the head view and the model view
+        for i, frame in enumerate(frames):
+            frame.wait_for_selector(".gt-head", timeout=SLOW)
+            audit(frame, f"{locale} {attention} (1366×768), bertviz frame {i + 1}", found, wide)
 
         # ---- Compare: the tab as it opens ----
         page.get_by_role("tab", name=compare).click()
