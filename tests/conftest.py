@@ -185,7 +185,7 @@ def pytest_configure(config):
 BROWSER_HALVES = {"test_browser_presenter": "browser-1", "test_browser_compare": "browser-1",
                   "test_browser_lens": "browser-2", "test_browser": "browser-2", "test_browser_attention": "browser-2",
                   "test_browser_share": "browser-2", "test_browser_colour": "browser-1", "test_browser_room": "browser-1",
-                  "test_browser_a11y": "browser-2", "test_browser_lesson": "browser-2"}
+                  "test_browser_a11y": "browser-2", "test_browser_lesson": "browser-1"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups into the test ids (`…@browser-1`)
