@@ -21,6 +21,7 @@ from dataclasses import dataclass
 MODEL_ENV = "GREENTEXT_MODEL"  # checkpoint directory or hub id (like --model)
 COMPARE_MODELS_ENV = "GREENTEXT_COMPARE_MODELS"  # models loaded for Compare at most, besides the app's own
 MCP_ENV = "GREENTEXT_MCP"  # on: also serve the API as MCP tools (like --mcp)
+MODEL_SWITCH_ENV = "GREENTEXT_MODEL_SWITCH"  # on: the presenter may switch the model (like --allow-model-switch)
 HOST_ENV = "GRADIO_SERVER_NAME"  # like --host
 PORT_ENV = "GRADIO_SERVER_PORT"  # like --port
 SAFE_MODE_ENV = "GREENTEXT_SAFE_MODE"  # lecture-safe mode: on unless off (like --safe-mode)
@@ -165,6 +166,7 @@ class Config:
     port: int = 7860
     share: bool = False
     mcp: bool = False  # also serve the API as MCP tools
+    model_switch: bool = False  # the presenter (a request from this machine) may switch the app's model
     # limits (README "Limits")
     safe_mode: bool = True  # lecture-safe mode: listed words masked
     time_limit: float | None = DEFAULT_TIME_LIMIT  # seconds per request; None: none
@@ -205,6 +207,7 @@ class Config:
             host=(get(HOST_ENV) or "").strip() or "127.0.0.1",
             port=parse_int(PORT_ENV, get(PORT_ENV), 7860, least=0),
             mcp=parse_bool(MCP_ENV, get(MCP_ENV), False),
+            model_switch=parse_bool(MODEL_SWITCH_ENV, get(MODEL_SWITCH_ENV), False),
             safe_mode=parse_bool(SAFE_MODE_ENV, get(SAFE_MODE_ENV), True),
             time_limit=parse_seconds(TIME_LIMIT_ENV, get(TIME_LIMIT_ENV), DEFAULT_TIME_LIMIT),
             rate_limit=parse_rate(get(RATE_LIMIT_ENV), RATE_LIMIT_ENV),
@@ -227,8 +230,8 @@ class Config:
     @classmethod
     def from_args(cls, args, environ: Mapping[str, str] | None = None) -> "Config":
         """`from_env`, then the flags given (`python app.py`'s parsed arguments; None or absent: not given)
-        over it: --model, --device, --compare, --host, --port, --share, --mcp, --safe-mode/--unsafe,
-        --time-limit (0 = none), --rate-limit."""
+        over it: --model, --device, --compare, --host, --port, --share, --mcp, --allow-model-switch,
+        --safe-mode/--unsafe, --time-limit (0 = none), --rate-limit."""
         config = cls.from_env(environ)
         flag = lambda name: getattr(args, name, None)  # noqa: E731
         changes = {}
@@ -246,6 +249,8 @@ class Config:
             changes["share"] = True
         if flag("mcp"):  # the flag turns MCP on; it stays on when the environment has it on
             changes["mcp"] = True
+        if flag("allow_model_switch"):  # likewise: the flag turns switching on
+            changes["model_switch"] = True
         safe_mode = False if flag("unsafe") else None
         if safe_mode is None and flag("safe_mode") is not None:
             safe_mode = parse_bool("--safe-mode", flag("safe_mode"), True)

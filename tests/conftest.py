@@ -186,6 +186,7 @@ BROWSER_HALVES = {"test_browser_presenter": "browser-1", "test_browser_compare":
                   "test_browser_lens": "browser-2", "test_browser": "browser-2", "test_browser_attention": "browser-2",
                   "test_browser_share": "browser-2", "test_browser_colour": "browser-1", "test_browser_room": "browser-1",
                   "test_browser_a11y": "browser-2", "test_browser_lesson": "browser-1"}
+BROWSER_HALVES["test_browser_model_switch"] = "browser-1"  # its own app, with switching on
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups into the test ids (`…@browser-1`)

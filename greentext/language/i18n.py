@@ -460,6 +460,56 @@ WORDS.update({
                            "resposta): a tabela mostra exatamente os tokens que o modelo lê"),
 })
 
+# Choosing a model in the app (greentext/model/catalog.py, the model panel in ui/layout.py): one block.
+WORDS.update({
+    "catalog_title": ("Models on this computer", "Modelos neste computador"),
+    "catalog_head": ("| | Model | What | Size |\n|---|---|---|---|",
+                     "| | Modelo | O que é | Tamanho |\n|---|---|---|---|"),
+    "catalog_kind_bundled": ("bundled", "incluído no app"),
+    "catalog_kind_local": ("local checkpoint", "checkpoint local"),
+    "catalog_kind_hub": ("hub cache", "cache do hub"),
+    "catalog_in_use": ("in use", "em uso"),
+    "catalog_parameters": ("{n} parameters", "{n} parâmetros"),
+    "catalog_empty": ("No other model was found (assets/, runs/ or the Hugging Face hub cache).",
+                      "Nenhum outro modelo foi encontrado (assets/, runs/ ou o cache do Hugging Face hub)."),
+    "catalog_off": ("Switching models is off. To switch from here, start the app with `--allow-model-switch` (or "
+                    "`GREENTEXT_MODEL_SWITCH=1`) and open it on the computer that runs it.",
+                    "A troca de modelo está desligada. Para trocar por aqui, inicie o app com `--allow-model-switch` "
+                    "(ou `GREENTEXT_MODEL_SWITCH=1`) e abra-o no computador que o executa."),
+    "catalog_on": ("Only the presenter switches, from the computer that runs the app: every tab and every user then "
+                   "uses the new model.",
+                   "Só quem apresenta troca, no computador que executa o app: todas as abas e todos os usuários "
+                   "passam a usar o novo modelo."),
+    "catalog_choice": ("Model to load", "Modelo a carregar"),
+    "catalog_load": ("Load this model", "Carregar este modelo"),
+    "catalog_refresh": ("Look again", "Procurar de novo"),
+    "switch_not_presenter": ("Only the presenter can switch the model, from the computer that runs the app. Nothing "
+                             "was changed.",
+                             "Só quem apresenta pode trocar o modelo, no computador que executa o app. Nada foi "
+                             "alterado."),
+    "switch_off": ("Switching models is off: start the app with --allow-model-switch.",
+                   "A troca de modelo está desligada: inicie o app com --allow-model-switch."),
+    "switch_unknown": ("“{name}” is not in the list: look again.", "“{name}” não está na lista: procure de novo."),
+    "switch_same": ("{name} is the model in use already.", "{name} já é o modelo em uso."),
+    "switch_busy": ("A model is loading already ({name}): wait until it is ready.",
+                    "Um modelo já está carregando ({name}): espere ele ficar pronto."),
+    "switch_too_large": ("{name} was not loaded: it needs about {need} of memory ({dtype} on {device}, with a margin), "
+                         "and only {free} is free. The current model keeps serving.",
+                         "{name} não foi carregado: ele precisa de cerca de {need} de memória ({dtype} em {device}, "
+                         "com margem), e só há {free} livres. O modelo atual continua servindo."),
+    "switch_loading": ("⏳ Loading **{name}** (about {need} of memory)… the current model keeps serving until it is "
+                       "ready.",
+                       "⏳ Carregando **{name}** (cerca de {need} de memória)… o modelo atual continua servindo até ele "
+                       "ficar pronto."),
+    "switch_done": ("✅ Now serving **{name}** (loaded in {seconds} s): every tab and every user uses it.",
+                    "✅ Agora servindo **{name}** (carregado em {seconds} s): todas as abas e todos os usuários o "
+                    "usam."),
+    "switch_failed": ("❌ {name} could not be loaded; {current} keeps serving. {error}",
+                      "❌ Não foi possível carregar {name}; {current} continua servindo. {error}"),
+    "switch_walk_fresh": ("The app's model changed to {name}: this walk starts again from the prompt on it.",
+                          "O modelo do app mudou para {name}: este passo a passo recomeça do prompt com ele."),
+})
+
 # The room votes (greentext/present/room.py, ui/room.py, the phone page static/room.*): one block.
 WORDS.update({
     # refusals, each a RoomError's reason (the phone page shows them; the presenter's toasts too)

@@ -504,6 +504,17 @@ class Checkpoints:
                 unload(self.choices[old], device=device, dtype=dtype)
             return engine
 
+    def use_main(self, main: Engine) -> None:
+        """The app's model is now `main` (the presenter switched it): it is B of the default pair where the app's
+        model was (and a choice, by its name); the one before stays a choice, loaded again on first use."""
+        with self._lock:
+            old = self.main_name
+            self.main = main
+            self.main_name = short_name(main.source, self.root) if main.source else main.info.name
+            self.choices[self.main_name] = main.source
+            self.default = tuple(self.main_name if name == old else name for name in self.default)
+            self._loaded.pop(self.main_name, None)  # the app's own now: not one of the `keep` others
+
     def loaded(self) -> list[str]:
         """The names of the models loaded now besides the app's own, least recently used first."""
         with self._lock:

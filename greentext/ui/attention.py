@@ -58,8 +58,19 @@ class AttentionTab:
         # counts, and one computation per text however many users ask for it at once (the condition).
         self.cache = cachetools.LRUCache(maxsize=int(cache_mb * 2**20), getsizeof=lambda att: att.weights.nbytes)
         ready = threading.Condition()
-        self.weights = cachetools.cached(self.cache, key=lambda text: text, lock=ready, condition=ready,
-                                         info=True)(self._weights)
+        # Keyed by the app's model too once the presenter switched it (`App.switch`, which also empties the
+        # cache): a text never gets the weights of the model before.
+        cached = cachetools.cached(self.cache, key=lambda version, engine, text: (version, text) if version else text,
+                                   lock=ready, condition=ready, info=True)(self._weights_of)
+
+        def weights(text: str) -> Attention:
+            """The app's model's attention of `text`, through the cache (`weights.cache_info()` counts hits and
+            misses; a text larger than the whole cache is computed each time)."""
+            return cached(*self.app.current(), text)
+
+        weights.cache_info, weights.cache_clear = cached.cache_info, cached.cache_clear
+        self.weights = weights
+        app.on_switch(lambda old, new: weights.cache_clear())
 
     def attention(self, text: str, layer: int = 0, request: gr.Request = None) -> dict:
         """Where the model looks: the tokens of `text` and one layer's attention weights as [heads][n][n]
@@ -99,7 +110,7 @@ class AttentionTab:
         with self.app.errors():
             att = self.weights(text)
         tokens, n_prompt = self.shown_tokens(att, text, prompt)
-        return self.heatmap(att, tokens, n_prompt, int(layer), int(head), lang(request), bool(big))
+        return self.heatmap(att, tokens, n_prompt, *fit(att, int(layer), int(head)), lang(request), bool(big))
 
     def shown_tokens(self, att: Attention, text: str, prompt: str | None) -> tuple[list, int]:
         """The tokens as shown (lecture-safe mode) and how many of them are the prompt."""
@@ -126,6 +137,7 @@ class AttentionTab:
               big: bool = False, start: int | None = None) -> tuple:
         with self.app.errors():
             att = self.weights(text)
+        layer, head = fit(att, layer, head)
         tokens, n_prompt = self.shown_tokens(att, text, prompt)
         figure = self.heatmap(att, tokens, n_prompt, layer, head, page, big)
         notes = [i18n.text("truncated_note", page, k=att.truncated_tokens)] if att.truncated_tokens else []
@@ -146,10 +158,24 @@ class AttentionTab:
                            value=window[0] if window else 0)
         return (figure, head_html, note, model_html, slider) if model_view else (figure, head_html, note, slider)
 
-    def _weights(self, text: str) -> Attention:
-        """The engine's attention of `text` (`self.weights`: the same, through the cache; its `cache_info()`
-        counts hits and misses; a text larger than the whole cache is computed each time)."""
-        return gpu(self.app.engine.attention)(text, "text")
+    @staticmethod
+    def _weights_of(version: int, engine, text: str) -> Attention:
+        """`engine`'s attention of `text` (`weights`: the app's model's, through the cache)."""
+        return gpu(engine.attention)(text, "text")
+
+
+def fit(att: Attention, layer: int, head: int) -> tuple[int, int]:
+    """A page's layer and head for these weights: a page made for a model with more layers or heads (before the
+    presenter switched models) gets the last layer, and the heads' average."""
+    layers, heads = att.weights.shape[:2]
+    return min(max(layer, 0), layers - 1), head if head < heads else -1
+
+
+def ranges(engine) -> tuple:
+    """The layer slider and the head menu for `engine`'s shape (a page's controls after a switch)."""
+    info = engine.info
+    return (gr.Slider(maximum=max(info.layers - 1, 0), value=0),
+            gr.Dropdown(choices=[(I18N("average"), -1)] + [(str(h), h) for h in range(info.heads)]))
 
 
 def tab(handlers: AttentionTab, layers: int, heads: int) -> Controls:

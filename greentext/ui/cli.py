@@ -14,8 +14,8 @@ import gradio as gr
 from greentext.present import attention_html as attention_view
 from greentext.probes.compare import Checkpoints
 from greentext.decode.engine import Engine
-from greentext.config import (DEFAULT_TIME_LIMIT, HOST_ENV, MCP_ENV, MODEL_ENV, PORT_ENV, RATE_LIMIT_ENV,
-                              SAFE_MODE_ENV, TIME_LIMIT_ENV, Config)
+from greentext.config import (DEFAULT_TIME_LIMIT, HOST_ENV, MCP_ENV, MODEL_ENV, MODEL_SWITCH_ENV, PORT_ENV,
+                              RATE_LIMIT_ENV, SAFE_MODE_ENV, TIME_LIMIT_ENV, Config)
 from greentext.model.loading import ModelLoadError
 from greentext.ui.context import I18N
 from greentext.ui import room
@@ -48,7 +48,7 @@ def launch_kwargs(engine: Engine | None = None, mcp: bool = False) -> dict:
 
 def main(argv=None) -> None:
     """`python app.py [--model PATH_OR_HUB_ID] [--device auto|cpu|cuda|mps] [--host H] [--port P] [--share]
-    [--compare PATH [PATH]] [--mcp]`."""
+    [--compare PATH [PATH]] [--mcp] [--allow-model-switch]`."""
     parser = argparse.ArgumentParser(prog="python app.py", description="GPT-2 Greentext Lab")
     parser.add_argument("--model", default=None, help=f"checkpoint directory or hub id (default: ${MODEL_ENV} "
                                                       "or the bundled model)")
@@ -70,6 +70,10 @@ def main(argv=None) -> None:
                              "model as B); checkpoint directories (any tokenizer: another one is compared per stretch of text)")
     parser.add_argument("--mcp", action="store_true",
                         help=f"also serve the API as MCP tools at /gradio_api/mcp/ (or ${MCP_ENV}=1)")
+    parser.add_argument("--allow-model-switch", action="store_true",
+                        help="let the presenter switch the app's model from the model panel, on the computer that "
+                             "runs the app (bundled, assets/ and runs/ checkpoints, the local hub cache; memory "
+                             f"checked first; or ${MODEL_SWITCH_ENV}=1); the audience never loads models")
     args = parser.parse_args(argv)
     if len(args.compare) > 2:
         parser.error(f"--compare takes one or two checkpoint directories (got {len(args.compare)})")

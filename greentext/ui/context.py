@@ -3,12 +3,23 @@
 `App` holds no per-user state: each user's Probabilities walk is plain data in their session (see
 `probabilities.py`), and the tabs' handlers are methods of small classes around one `App`. Its settings are
 one `Config` (`app.config`: limits, concurrency, batch, streaming, caches), read once at start.
+
+The app's model can change while it serves (`App.switch`, the presenter's choice in the model panel with
+`--allow-model-switch`): every handler reads `app.engine` when it runs, the batch worker is replaced, and a
+user's walk made on an earlier model starts again from its prompt (`ModelWalks`) rather than being replayed
+on the new one as if it were the same.
 """
 
 from __future__ import annotations
 
+import contextvars
 import html
+import ipaddress
 import json
+import threading
+import time
+import weakref
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import gradio as gr
@@ -24,7 +35,9 @@ from greentext.decode.limits import RateLimiter
 from greentext.decode import presets
 from greentext.decode.presets import PRESETS
 from greentext.decode.settings import TEMPERATURE_MAX, TOP_K_MAX, SamplingSettings
+from greentext.decode.walk import Walk, Walks
 from greentext.language.errors import UserError
+from greentext.model.loading import BUNDLED_NAME
 from greentext.paths import static_text
 
 DEFAULT_PROMPT = "the lecture\n>be me"
@@ -61,6 +74,101 @@ def lang(request: gr.Request | None) -> str:
     return i18n.lang_of(headers.get("accept-language"))
 
 
+# ---- the presenter: a request from the machine that runs the app ---------------------------------------
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
+# Headers a proxy adds: a request through one (a reverse proxy, gradio's --share tunnel) comes from this
+# machine's loopback address too, but on behalf of someone else.
+PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-host", "x-real-ip", "forwarded")
+
+
+def is_presenter(request) -> bool:
+    """Whether `request` comes from the presenter: the server's own machine, i.e. a loopback client address
+    (127.0.0.1, ::1) that no proxy forwarded (no X-Forwarded-For / Forwarded / X-Real-IP header) and that asked
+    for a loopback host name (gradio's share links arrive through a local tunnel, as `*.gradio.live`)."""
+    host = str(getattr(getattr(request, "client", None), "host", None) or "")
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        loopback = (mapped or address).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        return False
+    headers = {str(k).lower(): v for k, v in dict(getattr(request, "headers", None) or {}).items()}
+    if any(h in headers for h in PROXY_HEADERS):
+        return False
+    name = str(headers.get("host") or "").strip().lower()
+    if name.startswith("["):  # [::1]:7860
+        name = name[1:name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:  # 127.0.0.1:7860
+        name = name.split(":")[0]
+    return not name or name in LOCAL_NAMES
+
+
+# ---- one model at a time, switchable ---------------------------------------------------------------------
+MODEL_KEY = "model"  # a walk state's model: the App's version it was made on (left out for the first model)
+_PAGE = contextvars.ContextVar("greentext_page", default="en")  # the page's language inside `App.errors`
+
+
+class _Retired(BaseException):
+    """Raised in a retired worker's thread (past the loop's `except Exception`): its loop ends there."""
+
+
+class _Retire:
+    """What a retired worker's queue gets once its last generation is done: taking it ends the thread."""
+
+    stopped = True
+
+    def finish(self, reason: str, error=None) -> None:
+        raise _Retired()
+
+
+class Worker(BatchWorker):
+    """The app's batch worker, which can be retired when the app's model changes: its generations run to
+    their end on the old model, a request that still reaches it goes to its successor, then its thread ends."""
+
+    def __init__(self, engine: Engine, **kwargs):
+        super().__init__(engine, **kwargs)
+        self._jobs: weakref.WeakSet = weakref.WeakSet()
+        self.successor: BatchWorker | None = None
+
+    def submit(self, prompt: str, settings: SamplingSettings):
+        if self.successor is not None:
+            return self.successor.submit(prompt, settings)
+        job = super().submit(prompt, settings)
+        self._jobs.add(job)
+        return job
+
+    def busy(self) -> bool:
+        """Whether a generation it took is still going (or waiting for a row)."""
+        return not self._waiting.empty() or any(job.finish_reason is None for job in list(self._jobs))
+
+    def retire(self, successor: BatchWorker, grace: float = 1.0, poll: float = 0.05) -> threading.Thread:
+        """Send new requests to `successor`; once the generations it holds are done, end its thread (a thread that
+        waits `grace` seconds first, for a submit begun before the switch, then polls every `poll` seconds)."""
+        self.successor = successor
+
+        def wait():
+            time.sleep(grace)
+            while self.busy():
+                time.sleep(poll)
+            self._waiting.put(_Retire())  # the thread takes it with no row busy: it ends there
+
+        thread = threading.Thread(target=wait, name="greentext-retire", daemon=True)
+        thread.start()
+        return thread
+
+    def _loop(self) -> None:
+        try:
+            super()._loop()
+        except _Retired:  # retired: the thread ends, and with it the last hold on the old model
+            return
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
 class App:
     """The engine, the settings, the limits and the display behind every tab and the API."""
 
@@ -72,15 +180,74 @@ class App:
         config = (config or Config()).with_limits(
             safe_mode=safe_mode, time_limit=time_limit, rate_key=rate_key,
             rate_limit=(limiter.requests, limiter.seconds) if limiter else rate_limit)
-        self.engine, self.config = engine, config
+        self.config = config
+        self._current = (0, engine)  # (version, engine): read together (`current`), replaced by `switch`
+        self._versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary({engine: 0})
+        self.model_name: str | None = None  # the name the page shows for a model switched to (None: the engine's)
+        self.switch_lock = threading.Lock()  # one load at a time (`loading` names it meanwhile)
+        self.loading: str | None = None
+        self._on_switch: list[Callable[[Engine, Engine], None]] = []
         self.time_limit = config.time_limit  # seconds per request (None = none): a longer generation ends early
         self.rate_limit = limiter or (RateLimiter(*config.rate_limit) if config.rate_limit else None)
         self.rate_key = config.rate_key
         self.display = Display(config.safe_mode)  # lecture-safe mode: what is shown passes the word filter
         self.downloads = Downloads()  # the CSVs users ask for: one bounded folder, gone with the process
         # On ZeroGPU the GPU exists only inside `spaces.GPU` calls, not in a worker thread: decode per request.
-        self.worker = None if SPACES and config.zero_gpu else BatchWorker(engine, max_batch=config.batch,
-                                                                          time_limit=config.time_limit)
+        self.worker = None if SPACES and config.zero_gpu else self._worker(engine)
+
+    def _worker(self, engine: Engine) -> Worker:
+        return Worker(engine, max_batch=self.config.batch, time_limit=self.config.time_limit)
+
+    # --- the model, switchable ----------------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        """The app's model now (read it once per request: a switch may replace it between two reads)."""
+        return self._current[1]
+
+    @property
+    def version(self) -> int:
+        """How many times the model was switched (0: the model the app started with)."""
+        return self._current[0]
+
+    def current(self) -> tuple[int, Engine]:
+        """(version, engine), read together."""
+        return self._current
+
+    def version_of(self, engine: Engine) -> int:
+        """The version `engine` served as (-1: never the app's model)."""
+        return self._versions.get(engine, -1)
+
+    def stale(self, state: dict | None) -> bool:
+        """Whether a walk state was made on an earlier model than the one serving now."""
+        return bool(state) and state.get(MODEL_KEY, 0) != self.version
+
+    def shown_name(self, page: str = "en") -> str:
+        """The model's name as the page shows it (the bundled model's in the page's language)."""
+        info = self.engine.info
+        if info.name == BUNDLED_NAME:
+            return i18n.text("bundled_name", page)
+        return self.model_name or info.name
+
+    def on_switch(self, callback: Callable[[Engine, Engine], None]) -> None:
+        """Call `callback(old, new)` after each switch (the tabs drop what they cached of the old model)."""
+        self._on_switch.append(callback)
+
+    def switch(self, engine: Engine, name: str | None = None) -> Engine:
+        """Serve `engine` from now on, for every user, tab and the API (`name`: how the page names it). The batch
+        worker is replaced (the old one finishes its generations, then stops); the callbacks of `on_switch` run.
+        Returns the old engine."""
+        old_version, old = self._current
+        self._versions[engine] = old_version + 1
+        old_worker = self.worker
+        if old_worker is not None:
+            self.worker = self._worker(engine)
+        self._current = (old_version + 1, engine)
+        self.model_name = name
+        if isinstance(old_worker, Worker):
+            old_worker.retire(self.worker)
+        for callback in list(self._on_switch):
+            callback(old, engine)
+        return old
 
     @classmethod
     def from_env(cls, engine: Engine, **overrides) -> "App":
@@ -95,6 +262,7 @@ class App:
     def errors(self, page: str = "en"):
         """Turn the core's errors into messages for the user in the page's language (never a traceback);
         the server goes on."""
+        token = _PAGE.set(page)  # the language of messages said on the way (`ModelWalks`)
         try:
             yield
         except gr.Error:
@@ -106,6 +274,11 @@ class App:
                 raise
             limits.free_memory()
             raise error(i18n.both("out_of_memory", device=self.engine.info.device)) from None
+        finally:
+            try:
+                _PAGE.reset(token)
+            except ValueError:  # a streaming handler, resumed in another context than it began in
+                pass
 
     def settings(self, temperature, top_k, top_p, max_new_tokens, seed, page: str = "en") -> SamplingSettings:
         """The sampling settings from the form or the API, or a message naming the bad one."""
@@ -129,6 +302,48 @@ class App:
         lecture-safe mode (masking of listed words) is on. No server paths: a local checkpoint is named relative to
         the app's folder (or by its folder's name), its card likewise."""
         return {**self.engine.info.public(), "safe_mode": self.safe_mode}
+
+
+class ModelWalks(Walks):
+    """`Walks` on the app's model as it is now. A state made after a switch carries the model's version
+    (`MODEL_KEY`; none for the first model, so states look as they always did until a switch); a state made on
+    another model than the one serving now is not replayed on this one as if it were the same: its walk starts
+    again from its prompt, settings and seed, and the page says why."""
+
+    def __init__(self, app: App, size: int = 32):
+        self.app = app
+        super().__init__(app.engine, size)
+        app.on_switch(lambda old, new: self.forget())
+
+    @property
+    def engine(self) -> Engine:
+        return self.app.engine
+
+    @engine.setter
+    def engine(self, value) -> None:  # Walks.__init__ sets it: the app's own is always used
+        pass
+
+    def put(self, walk: Walk) -> dict:
+        state = super().put(walk)
+        version = self.app.version_of(walk.engine)
+        return {**state, MODEL_KEY: version} if version else state
+
+    def take(self, state: dict) -> Walk:
+        version, engine = self.app.current()
+        plain = {k: v for k, v in state.items() if k != MODEL_KEY}
+        if state.get(MODEL_KEY, 0) != version:
+            gr.Warning(html.escape(i18n.text("switch_walk_fresh", _PAGE.get(), name=self.app.shown_name()),
+                                   quote=False))
+            settings = SamplingSettings(plain["temperature"], plain["top_k"], plain["top_p"],
+                                        plain["max_new_tokens"], plain["seed"])
+            return Walk.start(engine, plain["prompt"], settings, plain["top_n"])
+        walk = super().take(plain)
+        return walk if walk.engine is engine else Walk.from_state(engine, plain)
+
+    def forget(self) -> None:
+        """Let go of the live walks (they hold the old model); a state is replayed on demand."""
+        with self._lock:
+            self._walks.clear()
 
 
 def sampling_sliders(prefix: str, presets_then=None) -> tuple[gr.Slider, gr.Slider, gr.Slider]:

@@ -56,8 +56,10 @@ class LensTab:
     # --- the tab: (opened, walk state, sliders…) → (position slider, view, key) ----------------------------
     def follow(self, opened: bool, state: dict | None, top, key, request: gr.Request = None):
         """The step moved (or the lens opened): the lens of the step the table shows, the slider on its token.
-        Nothing runs while the lens is closed, nor when only temperature, top-k or top-p changed (a what-if)."""
-        if not opened or not state:
+        Nothing runs while the lens is closed, nor when only temperature, top-k or top-p changed (a what-if), nor
+        for a walk made on a model the app served before (its token ids are another model's: its next step
+        starts it again on this one)."""
+        if not opened or not state or self.app.stale(state):
             return gr.skip(), gr.skip(), gr.skip()
         ids, finished = self.walk_ids(state)
         new_key = [state["prompt"], state["max_new_tokens"], ids]
@@ -69,7 +71,7 @@ class LensTab:
 
     def show(self, opened: bool, state: dict | None, position, top, request: gr.Request = None):
         """Another token of the text, or another number of tokens per layer."""
-        if not opened or not state:
+        if not opened or not state or self.app.stale(state):
             return gr.skip()
         ids, _ = self.walk_ids(state)
         return self.html(ids, min(max(int(position), 1), len(ids)) - 1, top, lang(request))

@@ -27,7 +27,7 @@ from greentext.decode.settings import MAX_NEW_TOKENS_MAX, TOP_N_MAX, InvalidSett
 from greentext.present.downloads import Downloads
 from greentext.decode.walk import Walk, Walks
 from greentext.paths import static_text
-from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, gpu, lang, sampling_sliders
+from greentext.ui.context import DEFAULT_PROMPT, I18N, MODEL_GROUP, App, ModelWalks, gpu, lang, sampling_sliders
 from greentext.ui.form import Form, Values
 from greentext.ui import chat
 from greentext.ui.lens import LensTab, section as lens_section
@@ -49,7 +49,7 @@ class ProbabilitiesTab:
 
     def __init__(self, app: App):
         self.app = app
-        self.walks = Walks(app.engine)
+        self.walks = ModelWalks(app)  # on the app's model as it is now (ui/context.py)
         self._linked: OrderedDict[str, dict] = OrderedDict()  # a link's walk state → its state once replayed
         self._linked_lock = threading.Lock()
         self.lens = LensTab(app)  # the logit lens under the step table, and /logit_lens
@@ -132,8 +132,9 @@ class ProbabilitiesTab:
         with self.app.errors(page):
             if state is not None and walk_link.CHECK in state:  # a link's walk, not replayed yet
                 state = self.opened(state, page)
+            stale = self.app.stale(state)  # made on the model before a switch: started afresh, nothing taken
             walk = self.walk(state, values)
-            if not self._continues(state, walk):
+            if stale or not self._continues(state, walk):
                 move = None
             before = len(walk.ids)
             try:
