@@ -152,3 +152,18 @@ def test_a_failing_request_does_not_stop_the_worker(engine, worker, monkeypatch)
         bad.wait()
     good = worker.submit(">be me", SamplingSettings(max_new_tokens=5, seed=1)).wait()
     assert good.finish_reason in ("eos", "length") and good.ids
+
+
+def test_a_retired_worker_finishes_its_generations_hands_new_ones_on_and_ends(engine, slow_engine):
+    """The app's model changed (ui/context.py `App.switch`): the old worker's generation runs to its end on the old
+    model, a request that still reaches it goes to its successor, then its thread ends."""
+    old, new = BatchWorker(slow_engine), BatchWorker(engine)
+    settings = SamplingSettings(temperature=0.9, top_k=40, top_p=0.9, max_new_tokens=12, seed=5)
+    going = old.submit(">be me", settings)
+    old.retire(new, grace=0.05, poll=0.01)
+    later = old.submit(">be me", settings)  # after the switch
+    assert later.engine is engine and going.engine is slow_engine
+    assert going.wait().ids == engine.generate(">be me", settings).ids  # the same weights: the same story, whole
+    assert later.wait().finish_reason in ("length", "eos")
+    old._thread.join(timeout=10)
+    assert not old.running and not old.busy() and new.running

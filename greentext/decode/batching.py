@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 import time
 
 import torch
@@ -201,11 +202,16 @@ def _left_pad(t: torch.Tensor, width: int, dim: int = 2) -> torch.Tensor:
     return torch.cat([torch.zeros(shape, dtype=t.dtype, device=t.device), t], dim=dim)
 
 
+_RETIRED = object()  # what `retire` queues once the worker's last generation is done: its thread ends there
+
+
 class BatchWorker:
     """One thread decoding every submitted generation together (up to `max_batch` rows at once).
 
     `submit` never blocks: a request waits in a queue until a row is free; more than `max_waiting`
     waiting raises `Busy`. `time_limit` (seconds, None = none) ends a job that runs too long.
+    `retire(successor)` (the app's model changed): the generations it holds run to their end, later requests
+    go to `successor`, then its thread ends (and with it its hold on the old model).
     """
 
     def __init__(self, engine: Engine, max_batch: int = 32, max_waiting: int = 64,
@@ -221,18 +227,48 @@ class BatchWorker:
         self._lock = threading.Lock()
         self.steps = 0  # forward passes run (for tests and the benchmark)
         self.max_rows_seen = 0
+        self.successor: BatchWorker | None = None  # set by `retire`: where new requests go
+        self._jobs: weakref.WeakSet[Job] = weakref.WeakSet()  # the generations it took (while their caller holds them)
+        self._retired = False  # the thread took `_RETIRED`: it ends once no row is busy
 
     def submit(self, prompt: str, settings: SamplingSettings) -> Job:
         """Check and queue a generation (`Engine.request`); iterate the returned Job for its tokens.
         The time limit counts from here, waiting for a row included."""
+        if self.successor is not None:
+            return self.successor.submit(prompt, settings)
         request = self.engine.request(prompt, settings)
         if self._waiting.qsize() >= self.max_waiting:
             raise Busy()
         deadline = time.perf_counter() + self.time_limit if self.time_limit is not None else None
         job = Job(self.engine, request, deadline)
+        self._jobs.add(job)
         self._waiting.put(job)
         self._ensure_thread()
         return job
+
+    def busy(self) -> bool:
+        """Whether a generation it took is still going (or waiting for a row)."""
+        return not self._waiting.empty() or any(job.finish_reason is None for job in list(self._jobs))
+
+    @property
+    def running(self) -> bool:
+        """Whether its thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def retire(self, successor: "BatchWorker", grace: float = 1.0, poll: float = 0.05) -> threading.Thread:
+        """Send new requests to `successor`; once the generations it holds are done, end its thread. A thread of
+        its own waits `grace` seconds first (for a submit begun just before), then polls every `poll` seconds."""
+        self.successor = successor
+
+        def wait():
+            time.sleep(grace)
+            while self.busy():
+                time.sleep(poll)
+            self._waiting.put(_RETIRED)  # taken with no row busy: the loop ends there
+
+        thread = threading.Thread(target=wait, name="greentext-retire", daemon=True)
+        thread.start()
+        return thread
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -248,6 +284,9 @@ class BatchWorker:
             try:
                 job = self._waiting.get(block=block and not batch.jobs and not new, timeout=None)
             except queue.Empty:
+                break
+            if job is _RETIRED:
+                self._retired = True
                 break
             if job.stopped:
                 job.finish("stopped")
@@ -272,6 +311,8 @@ class BatchWorker:
         while True:
             try:
                 self._admit(batch, block=True)
+                if self._retired and not batch.jobs:
+                    return
                 self.max_rows_seen = max(self.max_rows_seen, len(batch))
                 tokens, keep = [], []
                 for row, job in enumerate(batch.jobs):

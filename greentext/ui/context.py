@@ -17,7 +17,6 @@ import html
 import ipaddress
 import json
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -110,65 +109,6 @@ MODEL_KEY = "model"  # a walk state's model: the App's version it was made on (l
 _PAGE = contextvars.ContextVar("greentext_page", default="en")  # the page's language inside `App.errors`
 
 
-class _Retired(BaseException):
-    """Raised in a retired worker's thread (past the loop's `except Exception`): its loop ends there."""
-
-
-class _Retire:
-    """What a retired worker's queue gets once its last generation is done: taking it ends the thread."""
-
-    stopped = True
-
-    def finish(self, reason: str, error=None) -> None:
-        raise _Retired()
-
-
-class Worker(BatchWorker):
-    """The app's batch worker, which can be retired when the app's model changes: its generations run to
-    their end on the old model, a request that still reaches it goes to its successor, then its thread ends."""
-
-    def __init__(self, engine: Engine, **kwargs):
-        super().__init__(engine, **kwargs)
-        self._jobs: weakref.WeakSet = weakref.WeakSet()
-        self.successor: BatchWorker | None = None
-
-    def submit(self, prompt: str, settings: SamplingSettings):
-        if self.successor is not None:
-            return self.successor.submit(prompt, settings)
-        job = super().submit(prompt, settings)
-        self._jobs.add(job)
-        return job
-
-    def busy(self) -> bool:
-        """Whether a generation it took is still going (or waiting for a row)."""
-        return not self._waiting.empty() or any(job.finish_reason is None for job in list(self._jobs))
-
-    def retire(self, successor: BatchWorker, grace: float = 1.0, poll: float = 0.05) -> threading.Thread:
-        """Send new requests to `successor`; once the generations it holds are done, end its thread (a thread that
-        waits `grace` seconds first, for a submit begun before the switch, then polls every `poll` seconds)."""
-        self.successor = successor
-
-        def wait():
-            time.sleep(grace)
-            while self.busy():
-                time.sleep(poll)
-            self._waiting.put(_Retire())  # the thread takes it with no row busy: it ends there
-
-        thread = threading.Thread(target=wait, name="greentext-retire", daemon=True)
-        thread.start()
-        return thread
-
-    def _loop(self) -> None:
-        try:
-            super()._loop()
-        except _Retired:  # retired: the thread ends, and with it the last hold on the old model
-            return
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-
 class App:
     """The engine, the settings, the limits and the display behind every tab and the API."""
 
@@ -196,7 +136,7 @@ class App:
         self.worker = None if SPACES and config.zero_gpu else self._worker(engine)
 
     def _worker(self, engine: Engine) -> Worker:
-        return Worker(engine, max_batch=self.config.batch, time_limit=self.config.time_limit)
+        return BatchWorker(engine, max_batch=self.config.batch, time_limit=self.config.time_limit)
 
     # --- the model, switchable ----------------------------------------------------------------------
     @property
@@ -243,7 +183,7 @@ class App:
             self.worker = self._worker(engine)
         self._current = (old_version + 1, engine)
         self.model_name = name
-        if isinstance(old_worker, Worker):
+        if old_worker is not None:
             old_worker.retire(self.worker)
         for callback in list(self._on_switch):
             callback(old, engine)
