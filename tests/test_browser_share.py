@@ -71,6 +71,9 @@ def test_a_deep_link_restores_the_form_then_share_after_a_random_seed_run_and_fr
         page.locator("#g-generate").click()
         status = page.locator("#g-status")
         expect(status).to_contain_text("tokens/s", timeout=SLOW)
+        # the story done (the status says tokens/s while it streams, and the run's seed reaches the Share button
+        # with the last update only: a Share pressed mid-stream has no seed to carry — this test's old flake)
+        wait_idle(page)
         seed = re.search(r"seed (\d+)", status.inner_text()).group(1)
         page.locator("#share").click()
         expect(page.locator("#share-link textarea")).not_to_have_value("", timeout=SLOW)
