@@ -12,6 +12,7 @@ from greentext.language.numbers import decimal, percent, small_percent, whole
 from greentext.language.i18n import text
 from greentext.decode.steps import Step, TokenRank
 from greentext.model.tokens import EOS, Token, visible
+from greentext.present.room import Tally
 
 # The four colours of the story coloured by rank (GLTR's idea): rank 1, 2–10, 11–100, beyond 100.
 RANK_BINS = (1, 10, 100)  # the highest rank of bins 1, 2 and 3; bin 4 is everything beyond

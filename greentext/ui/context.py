@@ -135,7 +135,7 @@ class App:
         # On ZeroGPU the GPU exists only inside `spaces.GPU` calls, not in a worker thread: decode per request.
         self.worker = None if SPACES and config.zero_gpu else self._worker(engine)
 
-    def _worker(self, engine: Engine) -> Worker:
+    def _worker(self, engine: Engine) -> BatchWorker:
         return BatchWorker(engine, max_batch=self.config.batch, time_limit=self.config.time_limit)
 
     # --- the model, switchable ----------------------------------------------------------------------

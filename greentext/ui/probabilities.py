@@ -168,6 +168,11 @@ class ProbabilitiesTab:
                 self._linked.popitem(last=False)
         return done
 
+    def forget_links(self) -> None:
+        """Forget the links' walks replayed so far (the model changed: each is replayed, and checked, again)."""
+        with self._linked_lock:
+            self._linked.clear()
+
     @staticmethod
     def _continues(state: dict | None, walk: Walk) -> bool:
         """Whether `walk` goes on from the walk in `state` (the same prompt, length and seed); no state: yes."""
