@@ -143,6 +143,7 @@ def test_the_presenter_opens_a_room_on_the_probabilities_tab_phones_vote_the_pro
         expect(presenter.locator("#p-table .room-vote")).to_be_visible(timeout=SLOW)
         expect(presenter.locator("#p-table")).not_to_contain_text("p (T=1)")
         expect(presenter.locator("#p-plot .main-svg")).to_have_count(0)  # no chart: it would tell
+        expect(presenter.locator("#p-lens")).to_be_hidden()  # nor the logit lens (its last row is the answer)
         for locale in ("pt-BR", "en-US"):
             phones.append(open_app(browser, f"{app_url}room/{code}", locale=locale, ready="#cands button >> nth=0",
                                    size=PHONE, has_touch=True))
@@ -167,6 +168,9 @@ def test_the_presenter_opens_a_room_on_the_probabilities_tab_phones_vote_the_pro
         }""")
         assert cut == []  # the room's column fits beside the model's on a 1366×768 projector
         expect(presenter.locator("#p-plot .main-svg").first).to_be_visible(timeout=SLOW)
+        presenter.locator("#p-present").locator("input").uncheck()
+        expect(presenter.locator("#p-lens")).to_be_visible()  # revealed: the lens is back
+        presenter.locator("#p-present").locator("input").check()
         expect(pt.locator("#question")).to_have_text("Votação encerrada: o resultado da sala", timeout=SLOW)
         shot(presenter, "room-revealed-pt-BR.png", full_page=False)
 
