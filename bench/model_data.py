@@ -144,7 +144,7 @@ def main(argv=None) -> int:
     text = run()
     print(text)
     if args.out:
-        from bench.__main__ import write_sections
+        from bench.record import write_sections
 
         write_sections(Path(args.out), [("Model data", text)], "python -m bench.model_data")
     return 0

@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     text = run(shapes, args.budget, Path(args.folder))
     print(text)
     if args.out:
-        from bench.__main__ import write_sections
+        from bench.record import write_sections
 
         write_sections(Path(args.out), [("Model shape", text)], "python -m bench.model_shape")
     return 0

@@ -354,7 +354,7 @@ def main(argv=None) -> str:
     text += f"\n\nThe server's log: {len(problems)} lines naming an error or a traceback."
     print("\n" + text)
     if args.out:
-        from .__main__ import write_sections
+        from .record import write_sections
 
         write_sections(Path(args.out), [("Room", text)], " ".join(["python -m bench.room", *argv]))
     return text

@@ -311,7 +311,7 @@ def main(argv=None) -> str:
     text = table(run(args.minutes, args.users, args.every, args.model, not args.no_presenter))
     print("\n" + text)
     if args.out:
-        from .__main__ import write_sections
+        from .record import write_sections
 
         command = " ".join(["python -m bench.soak", *(sys.argv[1:] if argv is None else argv)])
         write_sections(Path(args.out), [("Soak", text)], command)

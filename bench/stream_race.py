@@ -146,7 +146,7 @@ def main(argv=None) -> str:
     if args.out:
         from pathlib import Path
 
-        from .__main__ import write_sections
+        from .record import write_sections
 
         command = " ".join(["python -m bench.stream_race", *(sys.argv[1:] if argv is None else argv)])
         write_sections(Path(args.out), [("Event streams", text)], command)

@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     if args.out:
         from pathlib import Path
 
-        from bench.__main__ import write_sections
+        from bench.record import write_sections
 
         intro = ("Training tokens/s on this machine (batch 8 × 256, AdamW, GPT-2's vocabulary, 2 threads), every row "
                  "measured side by side in one run; bf16 = `torch.autocast('cpu', dtype=torch.bfloat16)` "
