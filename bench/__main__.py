@@ -12,7 +12,8 @@
 6. the logit lens: one position lensed vs a plain forward pass over the same text (`--only lens`).
 A soak (30 minutes of a crowd: memory, open files, temporary folders over time) runs on its own:
 `python -m bench.soak --out BENCHMARKS.md`; so does the room vote (300 phones voting on one room while the
-presenter steps: `python -m bench.room --out BENCHMARKS.md`, or `--only room` here).
+presenter steps: `python -m bench.room --out BENCHMARKS.md`, or `--only room` here; the same on the presenter's
+real page in chromium: `python -m bench.room_projector --out BENCHMARKS.md`).
 Each section measures its contenders side by side in one run: read the ratios; absolute times on a
 shared machine are noisy.
 """
