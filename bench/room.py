@@ -344,10 +344,17 @@ def main(argv=None) -> str:
     parser.add_argument("--model", default=None, help="checkpoint (default: the bundled model)")
     parser.add_argument("--out", default=None, help="also write the table as the section \"Room\" of this file")
     args = parser.parse_args(argv)
+    run = lambda url, pid: hall_run(url, args.phones, args.steps, args.every, args.poll, args.change, pid)  # noqa: E731
+    return measured(args, run, table, "Room", " ".join(["python -m bench.room", *argv]))
+
+
+def measured(args, run, table, section: str, command: str) -> str:
+    """The benchmark's server up (`Server(args.model)`), `run(url, server_pid)` (a coroutine) in it, then
+    `table(result, args)` with the count of the server log's lines naming an error: printed, and with `args.out`
+    written as `section` of that file, stamped with `command`."""
     server = Server(args.model)
     with server as url:
-        result = asyncio.run(hall_run(url, args.phones, args.steps, args.every, args.poll, args.change,
-                                      server.process.pid))
+        result = asyncio.run(run(url, server.process.pid))
         log = server.log()
     text = table(result, args)
     problems = [line for line in log.splitlines() if "Traceback" in line or "Error" in line]
@@ -356,7 +363,7 @@ def main(argv=None) -> str:
     if args.out:
         from .record import write_sections
 
-        write_sections(Path(args.out), [("Room", text)], " ".join(["python -m bench.room", *argv]))
+        write_sections(Path(args.out), [(section, text)], command)
     return text
 
 

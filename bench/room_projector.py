@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 import time
-from pathlib import Path
 
 from .concurrency import cpu_seconds, percentile
-from .room import Hall, Server, phone, rss_mb
+from .room import Hall, measured, phone, rss_mb
 
 PAGE = "?tab=probabilities&prompt=the+lecture%0A%3Ebe+me&seed=7&max_new_tokens=200"
 OBSERVE = """() => {
@@ -163,21 +161,8 @@ def main(argv=None) -> str:
     parser.add_argument("--model", default=None)
     parser.add_argument("--out", default=None, help="also write the table as the section \"Room on the projector\"")
     args = parser.parse_args(argv)
-    server = Server(args.model)
-    with server as url:
-        result = asyncio.run(presenter_run(url, args.phones, args.steps, args.every, args.poll, args.change,
-                                           server.process.pid))
-        log = server.log()
-    text = table(result, args)
-    problems = [line for line in log.splitlines() if "Traceback" in line or re.search(r"\bError\b", line)]
-    text += f"\n\nThe server's log: {len(problems)} lines naming an error or a traceback."
-    print("\n" + text)
-    if args.out:
-        from .record import write_sections
-
-        write_sections(Path(args.out), [("Room on the projector", text)], " ".join(["python -m bench.room_projector",
-                                                                                    *argv]))
-    return text
+    run = lambda url, pid: presenter_run(url, args.phones, args.steps, args.every, args.poll, args.change, pid)  # noqa: E731
+    return measured(args, run, table, "Room on the projector", " ".join(["python -m bench.room_projector", *argv]))
 
 
 if __name__ == "__main__":
