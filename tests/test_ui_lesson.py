@@ -263,3 +263,23 @@ def test_the_launched_page_has_the_lesson_menu_with_the_bundled_lessons(client):
     for language, slides in (("en", "in a lesson **PageDown**/**PageUp** (**N**/**P**) change slides"),
                              ("pt", "numa aula **PageDown**/**PageUp** (**N**/**P**) trocam o slide")):
         assert slides in i18n.text("keys", language)
+
+
+def test_with_a_room_open_each_slide_is_the_rooms_next_vote(built):
+    """A lesson and a room together: the slide's upcoming step is what the phones vote on, and the projector's
+    table is the room's (the model's numbers hidden while the room guesses what it will pick)."""
+    from greentext.ui import room as rooms
+
+    demo, panel, w = built
+    probs = demo.tabs["probabilities"]
+    handle, *_ = probs.room.open(None, False, "http://127.0.0.1:7860/", EN)
+    try:
+        for index in (1, 2):
+            out = panel.slide("next-token", index, TOP_N, "en", room=handle)
+            shown = panel.shown("next-token", index, TOP_N, "en")
+            view = rooms.server(demo.greentext).rooms.get(handle["code"]).view("phone-0001-abcdef")
+            assert view["phase"] == "voting" and view["step"] == shown.step.index
+            assert {c["id"] for c in view["candidates"]} <= {c.id for c in shown.step.candidates}
+            assert "room-vote" in out[w.probabilities.table] and "p (T=1)" not in out[w.probabilities.table]
+    finally:
+        probs.room.close(handle)
