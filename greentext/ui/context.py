@@ -12,7 +12,6 @@ on the new one as if it were the same.
 
 from __future__ import annotations
 
-import contextvars
 import html
 import ipaddress
 import json
@@ -106,7 +105,6 @@ def is_presenter(request) -> bool:
 
 # ---- one model at a time, switchable ---------------------------------------------------------------------
 MODEL_KEY = "model"  # a walk state's model: the App's version it was made on (left out for the first model)
-_PAGE = contextvars.ContextVar("greentext_page", default="en")  # the page's language inside `App.errors`
 
 
 class App:
@@ -202,7 +200,6 @@ class App:
     def errors(self, page: str = "en"):
         """Turn the core's errors into messages for the user in the page's language (never a traceback);
         the server goes on."""
-        token = _PAGE.set(page)  # the language of messages said on the way (`ModelWalks`)
         try:
             yield
         except gr.Error:
@@ -214,11 +211,6 @@ class App:
                 raise
             limits.free_memory()
             raise error(i18n.both("out_of_memory", device=self.engine.info.device)) from None
-        finally:
-            try:
-                _PAGE.reset(token)
-            except ValueError:  # a streaming handler, resumed in another context than it began in
-                pass
 
     def settings(self, temperature, top_k, top_p, max_new_tokens, seed, page: str = "en") -> SamplingSettings:
         """The sampling settings from the form or the API, or a message naming the bad one."""
@@ -248,7 +240,7 @@ class ModelWalks(Walks):
     """`Walks` on the app's model as it is now. A state made after a switch carries the model's version
     (`MODEL_KEY`; none for the first model, so states look as they always did until a switch); a state made on
     another model than the one serving now is not replayed on this one as if it were the same: its walk starts
-    again from its prompt, settings and seed, and the page says why."""
+    again from its prompt, settings and seed (the Probabilities tab says why: `fresh_after_switch`)."""
 
     def __init__(self, app: App, size: int = 32):
         self.app = app
@@ -272,8 +264,6 @@ class ModelWalks(Walks):
         version, engine = self.app.current()
         plain = {k: v for k, v in state.items() if k != MODEL_KEY}
         if state.get(MODEL_KEY, 0) != version:
-            gr.Warning(html.escape(i18n.text("switch_walk_fresh", _PAGE.get(), name=self.app.shown_name()),
-                                   quote=False))
             settings = SamplingSettings(plain["temperature"], plain["top_k"], plain["top_p"],
                                         plain["max_new_tokens"], plain["seed"])
             return Walk.start(engine, plain["prompt"], settings, plain["top_n"])

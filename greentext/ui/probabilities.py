@@ -133,7 +133,7 @@ class ProbabilitiesTab:
             if state is not None and walk_link.CHECK in state:  # a link's walk, not replayed yet
                 state = self.opened(state, page)
             stale = self.app.stale(state)  # made on the model before a switch: started afresh, nothing taken
-            walk = self.walk(state, values)
+            walk = self.walk(state, values, page)
             if stale or not self._continues(state, walk):
                 move = None
             before = len(walk.ids)
@@ -168,6 +168,12 @@ class ProbabilitiesTab:
                 self._linked.popitem(last=False)
         return done
 
+    def fresh_after_switch(self, state: dict | None, page: str) -> None:
+        """Say so when `state`'s walk was made on the model before a switch (`ModelWalks.take` starts it again
+        from its prompt on the model serving now)."""
+        if self.app.stale(state):
+            gr.Warning(html.escape(i18n.text("switch_walk_fresh", page, name=self.app.shown_name()), quote=False))
+
     def forget_links(self) -> None:
         """Forget the links' walks replayed so far (the model changed: each is replayed, and checked, again)."""
         with self._linked_lock:
@@ -181,12 +187,14 @@ class ProbabilitiesTab:
         now = walk.state()
         return all(now[k] == state[k] for k in ("prompt", "max_new_tokens", "seed"))
 
-    def walk(self, state: dict | None, values: Values) -> Walk:
+    def walk(self, state: dict | None, values: Values, page: str = "en") -> Walk:
         """The walk `state` describes if the form's prompt, length and seed still match it (an empty seed
         keeps the seed used; another top_n replays it), retuned to the form's temperature, top-k and top-p
-        (a what-if: the steps made stay, the next ones use the new values); else a new walk from the form."""
+        (a what-if: the steps made stay, the next ones use the new values); else a new walk from the form.
+        A walk made on the model before a switch starts again on this one, with a message (`fresh_after_switch`)."""
         settings, prompt, top_n = SamplingSettings(*values.settings), values.prompt, values.top_n
         if state is not None and same_walk(state, prompt, settings):
+            self.fresh_after_switch(state, page)
             walk = self.walks.take(state if state["top_n"] == top_n else dict(state, top_n=top_n))
             walk.retune(settings.temperature, settings.top_k, settings.top_p)
             return walk
@@ -221,6 +229,7 @@ class ProbabilitiesTab:
         steps = []
         if state is not None:
             with self.app.errors(page):
+                self.fresh_after_switch(state, page)
                 walk = self.walks.take(state)
                 self.walks.put(walk)  # back for the next click, unmoved
             steps = walk.steps
