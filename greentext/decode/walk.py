@@ -162,9 +162,14 @@ class Walks:
     under its new state; a state not here (another server, an evicted walk) is rebuilt by replaying it."""
 
     def __init__(self, engine: Engine, size: int = 32):
-        self.engine, self.size = engine, size
+        self._engine, self.size = engine, size
         self._walks: OrderedDict[str, Walk] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine a state is replayed on."""
+        return self._engine
 
     @staticmethod
     def key(state: dict) -> str:

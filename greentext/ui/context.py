@@ -249,11 +249,8 @@ class ModelWalks(Walks):
 
     @property
     def engine(self) -> Engine:
+        """The app's model as it is now."""
         return self.app.engine
-
-    @engine.setter
-    def engine(self, value) -> None:  # Walks.__init__ sets it: the app's own is always used
-        pass
 
     def put(self, walk: Walk) -> dict:
         state = super().put(walk)
