@@ -106,7 +106,7 @@ class GenerateTab:
     def view(self, job, page: str, ranked: bool = False) -> tuple[str, str, str]:
         """(greentext HTML with its notes, plain text, status line) of a generation so far; `ranked`: the
         HTML with each token's rank and probabilities (`views.ranked_html`)."""
-        engine = getattr(job, "engine", None) or self.app.engine  # the job's own (a model switch may come between)
+        engine = job.engine  # the job's own (a model switch may come between)
         ids = list(job.ids)  # one snapshot: the batch worker may add a token meanwhile
         ranks, end = job.ranks[:len(ids)], None  # the worker appends a token's rank before its id
         if ids and ids[-1] == engine.eos_id:

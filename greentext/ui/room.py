@@ -70,7 +70,8 @@ TOP_N = 10  # candidates a round offers by default (the table's default too)
 # the words the phone page shows (the refusals come with their message)
 PAGE_WORDS = ("room_will", "room_should", "room_tap", "room_step", "room_waiting", "room_your_vote", "room_sending",
               "room_closed_votes", "room_votes_one", "room_votes_many", "room_model_p", "room_draw_p", "room_choice",
-              "room_picked_model", "room_picked_room", "room_picked_presenter", "room_by_model", "room_by_room", "room_by_presenter", "room_last_right", "room_last_wrong", "room_last",
+              "room_picked_model", "room_picked_room", "room_picked_presenter", "room_by_model", "room_by_room",
+              "room_by_presenter", "room_last_right", "room_last_wrong", "room_last",
               "room_offline", "room_code", "room_join", "room_join_help", "room_title", "room_unknown")
 STATUS = {"room_unknown": 404, "room_full": 403, "room_stale": 409, "room_revealed": 409, "room_not_voting": 409,
           "room_bad_token": 400, "room_bad_phone": 400, "room_bad_mode": 400}

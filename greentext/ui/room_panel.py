@@ -83,6 +83,11 @@ def section(should: gr.Checkbox, open_button: gr.Button, page_url: gr.Textbox) -
     return RoomControls(handle, should, open_button, page_url, panel, reveal, take, close, keys, timer)
 
 
+def said_gone(handle: dict, page: str) -> None:
+    """The presenter told, in the page's language, that the room closed (expired, or closed elsewhere)."""
+    gr.Warning(html.escape(i18n.text("room_gone", page, code=handle.get("code", "?")), quote=False))
+
+
 def signature(t: Tally) -> tuple:
     """What the projector shows of a tally: redrawn only when this changes."""
     return t.round, t.phase, t.mode, t.seq, t.voters, t.phones
@@ -112,7 +117,7 @@ class RoomPanel:
                 rooms.wait(app, handle)
             t = rooms.tally(app, handle)
         except RoomError:
-            gr.Warning(html.escape(i18n.text("room_gone", page, code=handle.get("code", "?")), quote=False))
+            said_gone(handle, page)
             return views.slide_html(upcoming, done, page, reveal), False
         rooms.server(app).remember(handle["code"], upcoming, done, page)  # the next tick redraws the panel too
         shown = t if upcoming is not None else None
@@ -157,7 +162,7 @@ class RoomPanel:
         try:
             token = rooms.choice(self.app, room)
         except RoomError:
-            gr.Warning(html.escape(i18n.text("room_gone", page, code=room.get("code", "?")), quote=False))
+            said_gone(room, page)
             return gr.skip()
         if token is None:
             gr.Warning(html.escape(i18n.text("room_no_votes", page), quote=False))
@@ -211,7 +216,7 @@ class RoomPanel:
         return panel, table, None if views.hides_model(shown) else charts.step_figure(main, slide.page)
 
     def _gone(self, handle: dict, page: str) -> tuple:
-        gr.Warning(html.escape(i18n.text("room_gone", page, code=handle.get("code", "?")), quote=False))
+        said_gone(handle, page)
         rooms.server(self.app).forget(handle.get("code", ""))
         return (None, "", gr.skip(), *self._shown(False), gr.Timer(active=False))
 
