@@ -225,11 +225,16 @@ def room_cell(room: Tally, token_id: int, lang: str = "en") -> str:
     room's choice; empty for a token the room could not vote on."""
     if token_id not in room.votes:
         return '<td class="num col-room"></td>'
-    n = room.votes[token_id]
     mark = (f'<span aria-hidden="true">◆ </span><span class="sr-only">{esc(text("room_choice", lang))}: </span>'
             if room.choice == token_id else "")
     return (f'<td class="num col-room{" room-choice" if room.choice == token_id else ""}">{mark}'
-            f'{percent(room.share(token_id), lang)} <span class="room-n">· {whole(n, lang)}</span></td>')
+            f'{room_share(room, token_id, lang)}</td>')
+
+
+def room_share(room: Tally, token_id: int, lang: str = "en") -> str:
+    """A candidate's share of the room's voters and their number: "42% · 13" (the number in `.room-n`)."""
+    votes = whole(room.votes.get(token_id, 0), lang)
+    return f'{percent(room.share(token_id), lang)} <span class="room-n">· {votes}</span>'
 
 
 def vote_html(step: Step, room: Tally, lang: str = "en") -> str:
@@ -242,11 +247,10 @@ def vote_html(step: Step, room: Tally, lang: str = "en") -> str:
                    key=lambda c: (-room.votes.get(c.id, 0), c.token.casefold(), c.id))
     rows = []
     for c in voted:
-        n, share = room.votes.get(c.id, 0), room.share(c.id)
         rows.append(f'<tr><td><code class="tok-text">{esc(c.token)}</code></td>'
-                    f'<td class="num col-room">{percent(share, lang)} <span class="room-n">· {whole(n, lang)}</span></td>'
-                    f'<td class="barcell"><span class="bar room-bar" aria-hidden="true" style="width:{share * 100:.1f}%">'
-                    f'</span></td></tr>')
+                    f'<td class="num col-room">{room_share(room, c.id, lang)}</td>'
+                    f'<td class="barcell"><span class="bar room-bar" aria-hidden="true" '
+                    f'style="width:{room.share(c.id) * 100:.1f}%"></span></td></tr>')
     caption = L("room_vote_caption", n=step.index + 1)
     return f"""<div class="step room-vote">
 <div class="step-head"><span class="step-n">{L('step')} {step.index + 1}</span>
