@@ -240,8 +240,7 @@ def readme_for_model(text: str, model: str) -> str:
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
         raise DeployError("README.md has no front matter (the Space's configuration) to name the model in")
     head, rest = text[4:].split("\n---\n", 1)
-    kept = [line for line in head.splitlines()]
-    return "---\n" + "\n".join(kept + ["models:", f"  - {model}", "preload_from_hub:", f"  - {model}"]) + \
+    return "---\n" + "\n".join(head.splitlines() + ["models:", f"  - {model}", "preload_from_hub:", f"  - {model}"]) + \
         "\n---\n" + rest
 
 
